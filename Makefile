@@ -1,0 +1,40 @@
+# Two commands for readers (`make lab`, `make test`); the rest for maintainers.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.mathprog-installed
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+
+.PHONY: setup lab test lint notebooks bench clean
+
+# Set-up is idempotent: the venv is made once, and the project is (re)installed only when
+# pyproject.toml is newer than the stamp left by the last successful install.
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: setup
+	$(PY) -m jupyter lab --notebook-dir=notebooks
+
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(PY) -m ruff check mathprog tests benchmarks notebooks
+
+# Re-execute every notebook in place, each in a fresh kernel (nbconvert drives nbclient).
+notebooks: setup
+	$(PY) -m jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=600 $(NOTEBOOKS)
+
+bench: setup
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info
