@@ -249,8 +249,8 @@ def test_wheel_ships_the_data_and_loads_it_outside_the_repository(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     for name in ("digits.npz", "diabetes.npz", "README.md"):
         assert f"mathprog/_data/{name}" in names, (
-            f"{wheel.name} lacks mathprog/_data/{name}: pyproject.toml must map data/ into the "
-            "package (see data/README.md)"
+            f"{wheel.name} lacks mathprog/_data/{name}: pyproject.toml must map data/ to the "
+            "package mathprog._data ([tool.setuptools] packages and package-dir, package-data)"
         )
 
     venv = tmp_path / "venv"
