@@ -1,0 +1,361 @@
+"""Automatic differentiation, two ways: reverse mode (``Value``) and forward mode (``Dual``).
+
+``Value`` follows micrograd's engine: every operation computes its result and, right beside
+it, the local derivative of the result with respect to each input. ``backward()`` then walks
+the graph from the output to the leaves applying the chain rule,
+``input.grad += local * output.grad``. Unlike micrograd, the local derivatives are stored as
+numbers at op time (no closures, so no reference cycles for the garbage collector to chase),
+plain numbers never become graph nodes, the graph keeps the order its inputs were given in
+(deterministic), and the topological sort is iterative (no recursion limit on deep graphs).
+
+``Dual`` carries a value and a derivative together through the computation: one forward
+pass with ``deriv = 1`` on the input gives ``f'(x)`` exactly. ``derivative(f, x)`` wraps it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from numbers import Real
+from typing import Any
+
+__all__ = ["Dual", "Value", "derivative", "zero_grad"]
+
+_FAST = (int, float)  # exact types checked first; other reals (numpy scalars) take a slower path
+
+
+def _is_number(x: Any) -> bool:
+    return type(x) in _FAST or (isinstance(x, Real) and not isinstance(x, bool))
+
+
+def _check_exponent(k: Any) -> None:
+    if isinstance(k, (Value, Dual)):
+        raise TypeError(
+            f"the exponent must be a plain number, got a {type(k).__name__}; "
+            "for a variable exponent write (k * x.log()).exp()"
+        )
+    if not _is_number(k):
+        raise TypeError(f"the exponent must be a plain number, got {type(k).__name__}")
+
+
+def _check_power_base(x: float, k: float) -> None:
+    if x < 0 and not float(k).is_integer():
+        raise ValueError(f"a negative base ({x}) to a fractional power ({k}) is not real")
+
+
+def _sigmoid(x: float) -> float:
+    # Stable on both sides: exp of a large positive number would overflow.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+# --------------------------------------------------------------------------- reverse mode
+
+
+class Value:
+    """A scalar in a computation graph, with reverse-mode gradients.
+
+    Parameters
+    ----------
+    data : float
+        The number this node holds.
+
+    Attributes
+    ----------
+    data : float
+        The forward value.
+    grad : float
+        ``d output / d self`` after ``output.backward()``.
+
+    Notes
+    -----
+    ``backward()`` sets the output's grad to 1, resets the grads of the intermediate nodes
+    of its graph to 0, and *accumulates* into the leaves (the ``Value`` objects you created),
+    as PyTorch does: call :func:`zero_grad` on your parameters between steps.
+    """
+
+    __slots__ = ("data", "grad", "_prev", "_local", "_op")
+    __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
+
+    def __init__(self, data: float, _prev: tuple = (), _local: tuple = (), _op: str = ""):
+        if not _is_number(data):
+            raise TypeError(f"Value data must be a real number, got {type(data).__name__}")
+        self.data = float(data)
+        self.grad = 0.0
+        self._prev = _prev  # the inputs of the op that made this node, in order
+        self._local = _local  # d self / d input, one number per input, computed at op time
+        self._op = _op
+
+    # Each op: forward value, then the local derivatives with respect to its inputs.
+    def __add__(self, other: Any) -> Value:
+        if isinstance(other, Value):
+            return _node(self.data + other.data, (self, other), (1.0, 1.0), "+")
+        if _is_number(other):
+            return _node(self.data + other, (self,), (1.0,), "+")
+        return NotImplemented
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Value:
+        if isinstance(other, Value):
+            return _node(self.data - other.data, (self, other), (1.0, -1.0), "-")
+        if _is_number(other):
+            return _node(self.data - other, (self,), (1.0,), "-")
+        return NotImplemented
+
+    def __rsub__(self, other: Any) -> Value:
+        if _is_number(other):
+            return _node(other - self.data, (self,), (-1.0,), "-")
+        return NotImplemented
+
+    def __mul__(self, other: Any) -> Value:
+        if isinstance(other, Value):
+            return _node(self.data * other.data, (self, other), (other.data, self.data), "*")
+        if _is_number(other):
+            return _node(self.data * other, (self,), (other,), "*")
+        return NotImplemented
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Value:
+        if isinstance(other, Value):
+            q = self.data / other.data
+            return _node(q, (self, other), (1.0 / other.data, -q / other.data), "/")
+        if _is_number(other):
+            return _node(self.data / other, (self,), (1.0 / other,), "/")
+        return NotImplemented
+
+    def __rtruediv__(self, other: Any) -> Value:
+        if _is_number(other):
+            q = other / self.data
+            return _node(q, (self,), (-q / self.data,), "/")
+        return NotImplemented
+
+    def __pow__(self, k: Any) -> Value:
+        _check_exponent(k)
+        _check_power_base(self.data, k)
+        return _node(self.data**k, (self,), (k * self.data ** (k - 1),), f"**{k}")
+
+    def __rpow__(self, base: Any) -> Value:  # base ** self, base > 0
+        if not _is_number(base):
+            return NotImplemented
+        if base <= 0:
+            raise ValueError(f"a number raised to a Value power needs a positive base, got {base}")
+        out = base**self.data
+        return _node(out, (self,), (out * math.log(base),), "rpow")
+
+    def __neg__(self) -> Value:
+        return _node(-self.data, (self,), (-1.0,), "neg")
+
+    def exp(self) -> Value:
+        out = math.exp(self.data)
+        return _node(out, (self,), (out,), "exp")
+
+    def log(self) -> Value:
+        if self.data <= 0:
+            raise ValueError(f"log needs a positive number, got {self!r}")
+        return _node(math.log(self.data), (self,), (1.0 / self.data,), "log")
+
+    def tanh(self) -> Value:
+        t = math.tanh(self.data)
+        return _node(t, (self,), (1.0 - t * t,), "tanh")
+
+    def sigmoid(self) -> Value:
+        s = _sigmoid(self.data)
+        return _node(s, (self,), (s * (1.0 - s),), "sigmoid")
+
+    def relu(self) -> Value:
+        if self.data > 0:
+            return _node(self.data, (self,), (1.0,), "relu")
+        return _node(0.0, (self,), (0.0,), "relu")
+
+    def sin(self) -> Value:
+        return _node(math.sin(self.data), (self,), (math.cos(self.data),), "sin")
+
+    def cos(self) -> Value:
+        return _node(math.cos(self.data), (self,), (-math.sin(self.data),), "cos")
+
+    def backward(self) -> None:
+        """Fill ``.grad`` of every node this one depends on with ``d self / d node``."""
+        order = _topological_order(self)
+        for node in order:
+            if node._prev:  # intermediate nodes start from zero; leaves accumulate
+                node.grad = 0.0
+        self.grad = 1.0
+        for node in reversed(order):
+            g = node.grad
+            for child, local in zip(node._prev, node._local, strict=True):
+                child.grad += local * g
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
+
+
+_new = object.__new__
+
+
+def _node(data: float, prev: tuple, local: tuple, op: str) -> Value:
+    """Make a result node without re-validating (its data came from an op)."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out._prev = prev
+    out._local = local
+    out._op = op
+    return out
+
+
+def _topological_order(root: Value) -> list[Value]:
+    """Every node reachable from root, inputs before the ops that use them (iterative DFS)."""
+    order: list[Value] = []
+    visited = {root}  # Value has no __eq__: membership is by identity
+    stack = [(root, iter(root._prev))]
+    while stack:
+        node, children = stack[-1]
+        for child in children:
+            if child not in visited:
+                visited.add(child)
+                stack.append((child, iter(child._prev)))
+                break
+        else:  # all inputs done: node can come next
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def zero_grad(values: Iterable[Value]) -> None:
+    """Set ``.grad = 0`` on each ``Value`` (call between training steps)."""
+    for v in values:
+        v.grad = 0.0
+
+
+# --------------------------------------------------------------------------- forward mode
+
+
+class Dual:
+    """A dual number ``value + deriv * e`` with ``e**2 = 0``: forward-mode differentiation.
+
+    Each op applies the chain rule immediately: ``f(a + a' e) = f(a) + f'(a) a' e``.
+    """
+
+    __slots__ = ("value", "deriv")
+    __array_ufunc__ = None
+
+    def __init__(self, value: float, deriv: float = 0.0):
+        if not (_is_number(value) and _is_number(deriv)):
+            raise TypeError("Dual value and deriv must be real numbers")
+        self.value = float(value)
+        self.deriv = float(deriv)
+
+    def __add__(self, other: Any) -> Dual:
+        if isinstance(other, Dual):
+            return Dual(self.value + other.value, self.deriv + other.deriv)
+        if _is_number(other):
+            return Dual(self.value + other, self.deriv)
+        return NotImplemented
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Dual:
+        if isinstance(other, Dual):
+            return Dual(self.value - other.value, self.deriv - other.deriv)
+        if _is_number(other):
+            return Dual(self.value - other, self.deriv)
+        return NotImplemented
+
+    def __rsub__(self, other: Any) -> Dual:
+        if _is_number(other):
+            return Dual(other - self.value, -self.deriv)
+        return NotImplemented
+
+    def __mul__(self, other: Any) -> Dual:
+        if isinstance(other, Dual):
+            return Dual(
+                self.value * other.value, self.deriv * other.value + self.value * other.deriv
+            )
+        if _is_number(other):
+            return Dual(self.value * other, self.deriv * other)
+        return NotImplemented
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Dual:
+        if isinstance(other, Dual):
+            q = self.value / other.value
+            return Dual(q, (self.deriv - q * other.deriv) / other.value)
+        if _is_number(other):
+            return Dual(self.value / other, self.deriv / other)
+        return NotImplemented
+
+    def __rtruediv__(self, other: Any) -> Dual:
+        if _is_number(other):
+            q = other / self.value
+            return Dual(q, -q / self.value * self.deriv)
+        return NotImplemented
+
+    def __pow__(self, k: Any) -> Dual:
+        _check_exponent(k)
+        _check_power_base(self.value, k)
+        return Dual(self.value**k, k * self.value ** (k - 1) * self.deriv)
+
+    def __rpow__(self, base: Any) -> Dual:
+        if not _is_number(base):
+            return NotImplemented
+        if base <= 0:
+            raise ValueError(f"a number raised to a Dual power needs a positive base, got {base}")
+        out = base**self.value
+        return Dual(out, out * math.log(base) * self.deriv)
+
+    def __neg__(self) -> Dual:
+        return Dual(-self.value, -self.deriv)
+
+    def exp(self) -> Dual:
+        out = math.exp(self.value)
+        return Dual(out, out * self.deriv)
+
+    def log(self) -> Dual:
+        if self.value <= 0:
+            raise ValueError(f"log needs a positive number, got {self!r}")
+        return Dual(math.log(self.value), self.deriv / self.value)
+
+    def tanh(self) -> Dual:
+        t = math.tanh(self.value)
+        return Dual(t, (1.0 - t * t) * self.deriv)
+
+    def sigmoid(self) -> Dual:
+        s = _sigmoid(self.value)
+        return Dual(s, s * (1.0 - s) * self.deriv)
+
+    def relu(self) -> Dual:
+        return Dual(self.value, self.deriv) if self.value > 0 else Dual(0.0, 0.0)
+
+    def sin(self) -> Dual:
+        return Dual(math.sin(self.value), math.cos(self.value) * self.deriv)
+
+    def cos(self) -> Dual:
+        return Dual(math.cos(self.value), -math.sin(self.value) * self.deriv)
+
+    def __repr__(self) -> str:
+        return f"Dual(value={self.value:.6g}, deriv={self.deriv:.6g})"
+
+
+def derivative(f: Callable[[Dual], Any], x: float) -> float:
+    """``f'(x)`` by forward mode: evaluate ``f(Dual(x, 1.0))`` and read off the derivative.
+
+    ``f`` must be built from the operators and methods ``Dual`` supports. If it returns a
+    plain number (it ignores ``x``), the derivative is 0.
+    """
+    if not callable(f):
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    if not _is_number(x):
+        raise TypeError(f"x must be a real number, got {type(x).__name__}")
+    if not math.isfinite(x):
+        raise ValueError(f"x must be finite, got {x}")
+    out = f(Dual(x, 1.0))
+    if isinstance(out, Dual):
+        return out.deriv
+    if _is_number(out):
+        return 0.0
+    raise TypeError(f"f must return a Dual or a number, got {type(out).__name__}")
