@@ -28,7 +28,8 @@ def _is_number(x: Any) -> bool:
     return type(x) in _FAST or (isinstance(x, Real) and not isinstance(x, bool))
 
 
-def _check_exponent(k: Any) -> None:
+def _power(x: float, k: Any) -> tuple[float, float]:
+    """``x**k`` and its slope ``k x**(k-1)`` for a plain-number exponent ``k``."""
     if isinstance(k, (Value, Dual)):
         raise TypeError(
             f"the exponent must be a plain number, got a {type(k).__name__}; "
@@ -36,11 +37,15 @@ def _check_exponent(k: Any) -> None:
         )
     if not _is_number(k):
         raise TypeError(f"the exponent must be a plain number, got {type(k).__name__}")
-
-
-def _check_power_base(x: float, k: float) -> None:
     if x < 0 and not float(k).is_integer():
         raise ValueError(f"a negative base ({x}) to a fractional power ({k}) is not real")
+    if x == 0 and k < 0:
+        raise ValueError(f"0 cannot be raised to a negative power ({k})")
+    if k == 0:
+        return 1.0, 0.0
+    if x == 0 and k < 1:
+        return 0.0, math.inf  # vertical tangent, e.g. sqrt at 0 (PyTorch also gives inf)
+    return x**k, k * x ** (k - 1)
 
 
 def _sigmoid(x: float) -> float:
@@ -134,9 +139,8 @@ class Value:
         return NotImplemented
 
     def __pow__(self, k: Any) -> Value:
-        _check_exponent(k)
-        _check_power_base(self.data, k)
-        return _node(self.data**k, (self,), (k * self.data ** (k - 1),), f"**{k}")
+        out, slope = _power(self.data, k)
+        return _node(out, (self,), (slope,), f"**{k}")
 
     def __rpow__(self, base: Any) -> Value:  # base ** self, base > 0
         if not _is_number(base):
@@ -296,9 +300,8 @@ class Dual:
         return NotImplemented
 
     def __pow__(self, k: Any) -> Dual:
-        _check_exponent(k)
-        _check_power_base(self.value, k)
-        return Dual(self.value**k, k * self.value ** (k - 1) * self.deriv)
+        out, slope = _power(self.value, k)
+        return Dual(out, slope * self.deriv)
 
     def __rpow__(self, base: Any) -> Dual:
         if not _is_number(base):

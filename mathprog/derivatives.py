@@ -247,8 +247,9 @@ def gradient(
 ) -> np.ndarray:
     """Gradient of a scalar function by central differences, shaped like ``x``.
 
-    Each entry ``x[i]`` is perturbed in place by ``+h`` and ``-h`` (then restored exactly),
-    so ``f`` sees one array and no copies are made: 2 evaluations per entry. Default step
+    Each entry ``x[i]`` of one float64 copy of ``x`` is perturbed in place by ``+h`` and
+    ``-h``, then restored exactly, so no array is allocated per entry: 2 evaluations of ``f``
+    per entry. Default step
     ``cbrt(eps) * max(1, |x[i]|)`` per entry (see :func:`central_difference`).
 
     Parameters

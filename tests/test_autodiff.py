@@ -192,6 +192,21 @@ def test_negative_base_fractional_power_is_a_value_error(cls):
     assert (cls(-2.0) ** 2.0).__getattribute__("data" if cls is Value else "value") == 4.0
 
 
+def test_powers_at_zero():
+    x = Value(0.0)
+    y = x**0
+    y.backward()
+    assert (y.data, x.grad) == (1.0, 0.0)
+    x = Value(0.0)
+    y = x**0.5
+    y.backward()
+    assert (y.data, x.grad) == (0.0, math.inf)  # vertical tangent, as in PyTorch
+    assert derivative(lambda d: d**2, 0.0) == 0.0
+    for cls in (Value, Dual):
+        with pytest.raises(ValueError, match="0 cannot be raised to a negative power"):
+            cls(0.0) ** -1
+
+
 @pytest.mark.parametrize("cls", [Value, Dual])
 def test_number_to_a_variable_power_needs_a_positive_base(cls):
     with pytest.raises(ValueError, match="positive base"):
