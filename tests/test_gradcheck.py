@@ -1,0 +1,475 @@
+"""Tests for mathprog.gradcheck: correct models pass, planted bugs are caught and localised."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mathprog import derivatives, gradcheck, nn
+from mathprog.gradcheck import check_function, check_gradients, relative_error
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def make_model(dtype=np.float64, activation="tanh", seed=0):
+    # 6 -> 5 -> 5 -> 3: layer 2 is square, so a missing transpose there is shape-compatible.
+    return nn.mlp([6, 5, 5, 3], activation=activation, rng=seed, dtype=dtype)
+
+
+def make_batch(n=4, seed=1, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 6)).astype(dtype)
+    y = rng.integers(0, 3, size=n)
+    return X, y
+
+
+# Planted bugs: each subclasses the correct layer or loss and gets one line wrong.
+
+
+class MissingTransposeLinear(nn.Linear):
+    """dL/dx = g @ W instead of g @ W.T (only shape-compatible for a square layer)."""
+
+    def backward(self, grad_out):
+        np.matmul(self.x.T, grad_out, out=self.dW)
+        np.sum(grad_out, axis=0, out=self.db)
+        self.grad_input = grad_out @ self.W  # BUG: W.T
+        return self.grad_input
+
+
+class TransposedWeightGradLinear(nn.Linear):
+    """dL/dW = g.T @ x, the transpose of x.T @ g (again only a square layer hides it)."""
+
+    def backward(self, grad_out):
+        np.matmul(grad_out.T, self.x, out=self.dW)  # BUG: x.T @ g
+        np.sum(grad_out, axis=0, out=self.db)
+        self.grad_input = grad_out @ self.W.T
+        return self.grad_input
+
+
+class ForgottenBiasLinear(nn.Linear):
+    """Never writes db (it keeps whatever it held: zeros)."""
+
+    def backward(self, grad_out):
+        np.matmul(self.x.T, grad_out, out=self.dW)
+        # BUG: np.sum(grad_out, axis=0, out=self.db) forgotten
+        self.grad_input = grad_out @ self.W.T
+        return self.grad_input
+
+
+class WrongSignSoftmaxCE(nn.SoftmaxCrossEntropy):
+    """Returns (onehot - softmax) / N: the sign of the softmax gradient flipped."""
+
+    def backward(self):
+        grad = -self.probs.copy()  # BUG: should be +probs
+        n = grad.shape[0]
+        grad[np.arange(n), self.target] += 1
+        return grad / n
+
+
+class MissingMeanSoftmaxCE(nn.SoftmaxCrossEntropy):
+    """Forward takes the mean over the batch, backward forgets the 1/N."""
+
+    def backward(self):
+        grad = self.probs.copy()
+        grad[np.arange(grad.shape[0]), self.target] -= 1
+        return grad  # BUG: / N
+
+
+def replace_layer(model, index, cls):
+    """The same model with layer ``index`` re-classed to the buggy subclass (same weights)."""
+    layer = model.layers[index]
+    layer.__class__ = cls
+    return model
+
+
+# --------------------------------------------------------------------------- relative_error
+
+
+def test_relative_error_values():
+    assert relative_error(1.0, 1.0) == 0.0
+    assert relative_error(0.0, 0.0) == 0.0  # no nan for two exact zeros
+    assert relative_error(2.0, -2.0) == pytest.approx(1.0)  # flipped sign
+    assert relative_error(0.0, 3.0) == pytest.approx(1.0)  # a gradient never computed
+    assert relative_error(5.0, 1.0) == pytest.approx(4 / 6)  # (N - 1) / (N + 1)
+    out = relative_error([1.0, 2.0], [1.0, 2.2])
+    assert isinstance(out, np.ndarray) and out.shape == (2,)
+    assert isinstance(relative_error(1.0, 2.0), float)
+
+
+def test_relative_error_floor():
+    # 1e-15 against 3e-15 is 50 % apart, but both are noise next to a floor of 1e-9.
+    assert relative_error(1e-15, 3e-15) == pytest.approx(0.5)
+    assert relative_error(1e-15, 3e-15, floor=1e-9) == pytest.approx(2e-6)
+
+
+@given(
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.floats(1e-3, 1e3),
+)
+def test_relative_error_symmetric_scale_free_bounded(a, b, c):
+    e = relative_error(a, b)
+    assert e == relative_error(b, a)
+    assert 0.0 <= e <= 1.0  # |a - b| <= |a| + |b|
+    if abs(a) + abs(b) > 1e-300:
+        assert relative_error(c * a, c * b) == pytest.approx(e, rel=1e-9, abs=1e-12)
+
+
+def test_relative_error_bad_input():
+    with pytest.raises(ValueError, match="broadcastable"):
+        relative_error(np.ones(2), np.ones(3))
+    with pytest.raises(TypeError, match="real numbers"):
+        relative_error("a", 1.0)
+    with pytest.raises(ValueError, match="floor"):
+        relative_error(1.0, 2.0, floor=-1.0)
+
+
+# --------------------------------------------------------------------------- correct models
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+def test_correct_model_passes(activation):
+    X, y = make_batch()
+    model = make_model(activation=activation)
+    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
+    assert report.passed, report
+    assert report.failures == []
+    assert report.suspect is None
+    labels = [c.label for c in report]
+    assert labels == ["input.X", "0.W", "0.b", "2.W", "2.b", "4.W", "4.b", "loss.input"]
+    for c in report:
+        assert c.max_rel_error < 1e-6
+        assert c.scale == pytest.approx(1.0, abs=1e-6)
+        assert c.threshold == gradcheck.DEFAULT_THRESHOLDS["float64"]
+    w = report["0.W"]
+    assert (w.layer, w.kind, w.name, w.shape, w.dtype) == ("0", "Linear", "W", (6, 5), "float64")
+    assert w.n_checked == 30
+    assert "PASSED" in str(report) and "PASSED" in repr(report)
+
+
+def test_mse_regression_model_passes():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((5, 3))
+    y = rng.standard_normal((5, 2))
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.Tanh(), nn.Linear(4, 2, rng=1))
+    report = check_gradients(model, nn.MSELoss(), X, y)
+    assert report.passed, report
+
+
+def test_residual_model_labels_and_passes():
+    X, y = make_batch()
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(
+        nn.Linear(6, 5, rng=rng),
+        nn.Tanh(),
+        nn.Residual(nn.Sequential(nn.Linear(5, 5, rng=rng), nn.Tanh())),
+        nn.Linear(5, 3, rng=rng),
+    )
+    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
+    assert report.passed, report
+    assert "2.block.0.W" in [c.label for c in report]
+
+
+def test_parameters_and_state_restored():
+    X, y = make_batch()
+    model = make_model()
+    before = [p.copy() for p in model.params]
+    X_before = X.copy()
+    check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
+    for p, q in zip(model.params, before, strict=True):
+        np.testing.assert_array_equal(p, q)
+    np.testing.assert_array_equal(X, X_before)
+    # the ReLU/Tanh layers are not left wrapped
+    assert all("forward" not in vars(layer) for layer in model.layers)
+
+
+def test_numeric_gradients_come_from_derivatives(monkeypatch):
+    calls = []
+    real = derivatives.gradient
+
+    def spy(f, x, h=None, **kw):
+        calls.append(np.shape(x))
+        return real(f, x, h, **kw)
+
+    monkeypatch.setattr(derivatives, "gradient", spy)
+    X, y = make_batch()
+    check_gradients(make_model(), nn.SoftmaxCrossEntropy(), X, y)
+    assert len(calls) == 8  # one call per checked array
+
+
+def test_sampling_entries_and_selecting_params():
+    X, y = make_batch()
+    model = make_model()
+    report = check_gradients(
+        model, nn.SoftmaxCrossEntropy(), X, y, max_entries_per_param=4, params=["0.W", "4.b"]
+    )
+    assert [c.label for c in report] == ["0.W", "4.b"]
+    assert [c.n_checked for c in report] == [4, 3]
+    assert report.passed
+    again = check_gradients(
+        model, nn.SoftmaxCrossEntropy(), X, y, max_entries_per_param=4, params=["0.W", "4.b"]
+    )
+    assert report["0.W"].worst_index == again["0.W"].worst_index
+
+
+# --------------------------------------------------------------------------- planted bugs
+
+
+def test_missing_transpose_in_input_gradient_is_localised():
+    X, y = make_batch()
+    model = replace_layer(make_model(), 2, MissingTransposeLinear)
+    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
+    assert not report.passed
+    failed = {c.label for c in report.failures}
+    # Everything upstream of layer 2's input gradient is wrong; layer 2's own W, b are right.
+    assert failed == {"input.X", "0.W", "0.b"}
+    assert report["2.W"].passed and report["2.b"].passed and report["loss.input"].passed
+    assert report.suspect.label == "0.b"
+    d = report.diagnosis
+    assert "between 0.b and 2.W" in d and "2 (MissingTransposeLinear)" in d
+    assert "not a multiple" in d
+
+
+def test_transposed_weight_gradient_is_localised():
+    X, y = make_batch()
+    model = replace_layer(make_model(), 2, TransposedWeightGradLinear)
+    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
+    assert [c.label for c in report.failures] == ["2.W"]
+    assert report.suspect.max_rel_error > 1e-2
+    assert "the W gradient of layer 2 (TransposedWeightGradLinear) itself" in report.diagnosis
+
+
+@pytest.mark.parametrize("index", [0, 2, 4])
+def test_forgotten_bias_gradient_is_localised(index):
+    X, y = make_batch()
+    model = replace_layer(make_model(), index, ForgottenBiasLinear)
+    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
+    assert [c.label for c in report.failures] == [f"{index}.b"]
+    bad = report.suspect
+    assert bad.max_rel_error == pytest.approx(1.0)  # analytic 0 against numeric != 0
+    assert bad.analytic == 0.0 and bad.numeric != 0.0
+    assert abs(bad.scale) < 1e-12
+    assert f"the b gradient of layer {index} (ForgottenBiasLinear) itself" in report.diagnosis
+    assert "never computed" in report.diagnosis
+
+
+def test_wrong_sign_in_softmax_gradient_is_localised():
+    X, y = make_batch()
+    report = check_gradients(make_model(), WrongSignSoftmaxCE(), X, y)
+    assert len(report.failures) == len(report.checks)  # every upstream check inherits it
+    assert report.suspect.label == "loss.input"
+    for c in report:
+        assert c.scale == pytest.approx(-1.0, abs=1e-6)
+        assert c.max_rel_error == pytest.approx(1.0)
+    assert "loss's own gradient" in report.diagnosis
+    assert "flipped sign" in report.diagnosis
+
+
+def test_missing_one_over_n_is_localised():
+    n = 4
+    X, y = make_batch(n=n)
+    report = check_gradients(make_model(), MissingMeanSoftmaxCE(), X, y)
+    assert report.suspect.label == "loss.input"
+    for c in report:
+        assert not c.passed
+        assert c.scale == pytest.approx(n, rel=1e-6)
+        assert c.max_rel_error == pytest.approx((n - 1) / (n + 1), rel=1e-6)
+    assert "missing division" in report.diagnosis
+
+
+def test_loss_bug_without_loss_check_points_past_last_layer():
+    X, y = make_batch()
+    report = check_gradients(make_model(), WrongSignSoftmaxCE(), X, y, check_loss=False)
+    assert report.suspect.label == "4.b"
+    assert "loss's backward (not checked)" in report.diagnosis
+
+
+def test_bug_in_first_layer_input_gradient_needs_the_input_check():
+    X = np.random.default_rng(0).standard_normal((4, 5))
+    y = np.array([0, 1, 2, 0])
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(nn.Linear(5, 5, rng=rng), nn.Tanh(), nn.Linear(5, 3, rng=rng))
+    model = replace_layer(model, 0, MissingTransposeLinear)
+    assert check_gradients(model, nn.SoftmaxCrossEntropy(), X, y, check_input=False).passed
+    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
+    assert [c.label for c in report.failures] == ["input.X"]
+
+
+# --------------------------------------------------------------------------- kinks
+
+
+def relu_model_at_kink(unit=0):
+    """A ReLU model with one hidden pre-activation at 0 (to rounding) for sample 0."""
+    X, y = make_batch()
+    model = make_model(activation="relu")
+    first = model.layers[0]
+    first.b[unit] = -(X[0] @ first.W[:, unit])  # the unit sits on its kink for sample 0
+    return model, X, y
+
+
+def test_relu_kink_false_alarm_and_how_it_is_avoided():
+    model, X, y = relu_model_at_kink()
+    loss = nn.SoftmaxCrossEntropy()
+    # Not skipping kinks: the central difference straddles the kink and averages two
+    # slopes, so a correct backward "fails".
+    naive = check_gradients(model, loss, X, y, skip_kinks=False)
+    assert not naive.passed
+    assert naive["0.b"].n_kinks >= 1 and not naive["0.b"].passed
+    # Default: the entries whose evaluation switched a ReLU are detected and left out.
+    report = check_gradients(model, loss, X, y)
+    assert report.passed, report
+    assert report["0.b"].n_kinks == naive["0.b"].n_kinks
+    assert report["0.b"].n_checked == 5 - report["0.b"].n_kinks
+    # Moving away from the kink by more than h also avoids it (nothing crosses any more).
+    model.layers[0].b[0] += 1e-3
+    moved = check_gradients(model, loss, X, y, skip_kinks=False)
+    assert moved.passed and all(c.n_kinks == 0 for c in moved)
+
+
+def test_dead_sample_puts_next_biases_on_kinks():
+    # Moving unit 1 onto its kink also switches it off for sample 1, whose other hidden
+    # units are already off: that sample's layer-0 output is all zeros, so its layer-2
+    # pre-activations equal the (zero-initialised) biases and every entry of 2.b sits
+    # exactly on a kink of the next ReLU.
+    model, X, y = relu_model_at_kink(unit=1)
+    hidden = np.maximum(model.layers[0].forward(X), 0)
+    assert not hidden[1].any()
+    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
+    check = report["2.b"]
+    assert check.n_kinks == 5 and check.n_checked == 0
+    assert check.passed and math.isnan(check.max_rel_error)
+    assert "skipped" in str(report) and report.passed
+
+
+def test_skipping_kinks_still_catches_bugs():
+    model, X, y = relu_model_at_kink()
+    replace_layer(model, 4, ForgottenBiasLinear)
+    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
+    assert [c.label for c in report.failures] == ["4.b"]
+
+
+# --------------------------------------------------------------------------- float32
+
+
+def test_float32_uses_its_own_step_and_threshold():
+    X, y = make_batch(dtype=np.float32)
+    model = make_model(dtype=np.float32)
+    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
+    assert report.passed, report
+    for c in report:
+        assert c.dtype == "float32"
+        assert c.threshold == gradcheck.DEFAULT_THRESHOLDS["float32"]
+    # float32 rounding leaves errors far above the float64 threshold: a correct float32
+    # model held to float64's standard would "fail".
+    worst = max(c.max_rel_error for c in report)
+    assert worst > gradcheck.DEFAULT_THRESHOLDS["float64"]
+    strict = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y, threshold=1e-6, atol=0.0)
+    assert not strict.passed
+
+
+def test_float32_with_float64_step_is_noise():
+    # h = 6e-6 is below float32's resolution of the loss: the differences are mostly noise.
+    X, y = make_batch(dtype=np.float32)
+    model = make_model(dtype=np.float32)
+    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y, h=6e-6, atol=0.0)
+    assert not report.passed
+
+
+def test_float32_catches_bugs():
+    X, y = make_batch(dtype=np.float32)
+    report = check_gradients(make_model(dtype=np.float32), WrongSignSoftmaxCE(), X, y)
+    assert report.suspect.label == "loss.input"
+    model = replace_layer(make_model(dtype=np.float32), 2, ForgottenBiasLinear)
+    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
+    assert [c.label for c in report.failures] == ["2.b"]
+
+
+def test_float64_data_is_converted_to_model_dtype():
+    X, y = make_batch(dtype=np.float64)
+    report = check_gradients(make_model(dtype=np.float32), nn.SoftmaxCrossEntropy(), X, y)
+    assert report["input.X"].dtype == "float32"
+    assert report.passed
+
+
+# --------------------------------------------------------------------------- check_function
+
+
+def test_check_function_pass_and_fail():
+    def f(x):
+        return float(np.sum(np.sin(x) * x**2))
+
+    def grad(x):
+        return np.cos(x) * x**2 + 2 * x * np.sin(x)
+
+    def wrong(x):
+        return np.cos(x) * x**2  # forgot the product rule's second term
+
+    x = np.array([0.3, -1.2, 2.0])
+    ok = check_function(f, grad, x)
+    assert ok.passed and ok["f.x"].n_checked == 3
+    bad = check_function(f, wrong, x)
+    assert not bad.passed
+    assert bad.failures[0].label == "f.x"
+    assert "grad(x) disagrees" in bad.diagnosis
+
+
+def test_check_function_on_a_matrix_and_a_scalar():
+    A = np.arange(6.0).reshape(2, 3)
+    rep = check_function(lambda W: float(np.sum((W - A) ** 2)), lambda W: 2 * (W - A), A + 1)
+    assert rep.passed and rep["f.x"].shape == (2, 3)
+    rep = check_function(lambda t: math.exp(float(t)), lambda t: math.exp(float(t)), 0.5)
+    assert rep.passed
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_bad_inputs():
+    X, y = make_batch()
+    model, loss = make_model(), nn.SoftmaxCrossEntropy()
+    with pytest.raises(TypeError, match="model must have"):
+        check_gradients(object(), loss, X, y)
+    with pytest.raises(TypeError, match="loss must have"):
+        check_gradients(model, object(), X, y)
+    with pytest.raises(ValueError, match="same number of samples"):
+        check_gradients(model, loss, X, y[:2])
+    with pytest.raises(ValueError, match="h must be a positive"):
+        check_gradients(model, loss, X, y, h=0.0)
+    with pytest.raises(TypeError, match="h must be a positive"):
+        check_gradients(model, loss, X, y, h="small")
+    with pytest.raises(ValueError, match="threshold"):
+        check_gradients(model, loss, X, y, threshold=-1.0)
+    with pytest.raises(ValueError, match="atol"):
+        check_gradients(model, loss, X, y, atol=-1.0)
+    with pytest.raises(ValueError, match="max_entries_per_param must be >= 1"):
+        check_gradients(model, loss, X, y, max_entries_per_param=0)
+    with pytest.raises(TypeError, match="max_entries_per_param"):
+        check_gradients(model, loss, X, y, max_entries_per_param=2.5)
+    with pytest.raises(ValueError, match="unknown labels"):
+        check_gradients(model, loss, X, y, params=["9.W"])
+    with pytest.raises(ValueError, match="X must be finite"):
+        check_gradients(model, loss, np.full_like(X, np.nan), y)
+    with pytest.raises(ValueError, match="non-empty"):
+        check_gradients(model, loss, np.zeros((0, 6)), y[:0])
+    with pytest.raises(ValueError, match="no parameters"):
+        check_gradients(nn.Sequential(nn.ReLU()), loss, X, y)
+
+
+def test_check_function_bad_inputs():
+    def f(x):
+        return float(np.sum(x**2))
+
+    with pytest.raises(TypeError, match="f must be callable"):
+        check_function(1.0, lambda x: x, np.ones(2))
+    with pytest.raises(TypeError, match="grad must be callable"):
+        check_function(f, None, np.ones(2))
+    with pytest.raises(ValueError, match="shape of x"):
+        check_function(f, lambda x: np.ones(3), np.ones(2))
+    with pytest.raises(ValueError, match="x must be finite"):
+        check_function(f, lambda x: 2 * x, np.array([np.inf, 1.0]))
+    with pytest.raises(TypeError, match="x must be a real number"):
+        check_function(f, lambda x: 2 * x, "abc")
