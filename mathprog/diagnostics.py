@@ -83,10 +83,15 @@ def global_norm(grads: Sequence[np.ndarray] | np.ndarray) -> float:
         in float64 with rescaling, so finite gradients always give a finite norm.
     """
     grads = _check_grads(grads)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is handled in _global_norm
+        return _global_norm(grads)
+
+
+def _global_norm(grads: list[np.ndarray]) -> float:
+    """:func:`global_norm` without the checks (train calls it every step, under errstate)."""
     sq = 0.0
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is handled just below
-        for g in grads:
-            sq += _sum_of_squares(g)
+    for g in grads:
+        sq += _sum_of_squares(g)
     if math.isfinite(sq):
         return math.sqrt(sq)
     if math.isnan(sq) or not all(np.isfinite(g).all() for g in grads):
@@ -130,16 +135,24 @@ def clip_by_norm(
     """
     grads = _check_grads(grads)
     max_norm = _check_positive(max_norm, "max_norm")
-    total = global_norm(grads)
-    scale = max_norm / (total + _CLIP_EPS) if math.isfinite(total) else 1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = _global_norm(grads)
     if in_place:
-        if scale < 1.0:
-            for g in grads:
-                g *= g.dtype.type(scale)
+        _scale_in_place(grads, max_norm, total)
         return grads, total
+    scale = max_norm / (total + _CLIP_EPS) if math.isfinite(total) else 1.0
     if scale < 1.0:
         return [g * g.dtype.type(scale) for g in grads], total
     return [g.copy() for g in grads], total
+
+
+def _scale_in_place(grads: list[np.ndarray], max_norm: float, total: float) -> None:
+    """The in-place half of :func:`clip_by_norm`, given the norm already computed."""
+    if math.isfinite(total):
+        scale = max_norm / (total + _CLIP_EPS)
+        if scale < 1.0:
+            for g in grads:
+                g *= g.dtype.type(scale)
 
 
 def clip_by_value(

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from mathprog.diagnostics import GradientMonitor, clip_by_norm, clip_by_value, global_norm
+from mathprog.diagnostics import GradientMonitor, _global_norm, _scale_in_place, clip_by_value
 
 __all__ = [
     "History",
@@ -237,7 +237,7 @@ class Linear(Layer):
             raise RuntimeError("Linear.backward called before forward")
         np.matmul(self.x.T, grad_out, out=self.dW)  # dL/dW = x^T g
         if self.has_bias:
-            np.sum(grad_out, axis=0, out=self.db)  # dL/db = sum over the batch
+            np.add.reduce(grad_out, axis=0, out=self.db)  # dL/db = sum over the batch
         self.grad_input = grad_out @ self.W.T  # dL/dx = g W^T
         return self.grad_input
 
@@ -552,13 +552,13 @@ class SoftmaxCrossEntropy:
             raise ValueError(
                 f"target labels must be in [0, {c}), got range [{target.min()}, {target.max()}]"
             )
-        z = logits - logits.max(axis=1, keepdims=True)
+        z = logits - np.maximum.reduce(logits, axis=1, keepdims=True)  # shift: exp <= 1
         e = np.exp(z)
-        s = e.sum(axis=1, keepdims=True)
+        s = np.add.reduce(e, axis=1, keepdims=True)
         self.probs = e / s
         self.target = target
-        rows = np.arange(n)
-        return float(np.mean(np.log(s[:, 0]) - z[rows, target]))
+        # L_i = log(sum_j exp z_ij) - z_i[y_i], averaged over the batch
+        return (float(np.log(s).sum()) - float(z[np.arange(n), target].sum())) / n
 
     def backward(self) -> np.ndarray:
         """``dL/dlogits = (softmax - onehot) / N``."""
@@ -923,7 +923,7 @@ def train(
                 model.backward(loss.backward())
                 if mon is not None:
                     mon.record()
-                total = global_norm(grads)
+                total = _global_norm(grads)
                 totals.append(total)
                 if not isfinite(total):
                     hist.nonfinite_at = (epoch, len(step_loss) - 1)
@@ -934,7 +934,8 @@ def train(
                 if clip_value is not None:
                     clip_by_value(grads, clip_value, in_place=True)
                 if clip_norm is not None:
-                    clip_by_norm(grads, clip_norm, in_place=True)
+                    after = total if clip_value is None else _global_norm(grads)
+                    _scale_in_place(grads, clip_norm, after)
                 optimizer.step(params, grads)
             hist.epoch_loss.append(loss_sum if stopped else loss_sum / n)
             if classify and not stopped:
