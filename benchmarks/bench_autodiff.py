@@ -136,12 +136,18 @@ def run(n_points: int = 100, rounds: int = 7) -> list[Result]:
         Result("autodiff Value step", m_ours * 1e3, "ms", note=shape),
         Result("micrograd step", m_theirs * 1e3, "ms", note=shape),
         Result(
-            "autodiff Value speed-up over micrograd", ratio, "x", target=">= 5x",
-            met=ratio >= 5, note=f"loss {a.data:.6f} both; max grad rel. diff {grad_err:.1e}",
+            "autodiff Value speed-up over micrograd",
+            ratio,
+            "x",
+            target=">= 5x",
+            met=ratio >= 5,
+            note=f"loss {a.data:.6f} both; max grad rel. diff {grad_err:.1e}",
         ),
         Result(
-            "same, with the inputs wrapped in Value nodes as micrograd needs", ratio_wrapped,
-            "x", note="a constant costs a node: the graph is as big as micrograd's",
+            "same, with the inputs wrapped in Value nodes as micrograd needs",
+            ratio_wrapped,
+            "x",
+            note="a constant costs a node: the graph is as big as micrograd's",
         ),
     ]
 

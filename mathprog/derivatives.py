@@ -242,9 +242,7 @@ def second_derivative(f: Callable, x: Any, h: float | None = None) -> Any:
 # --------------------------------------------------------------------------- f: R^n -> R, R^m
 
 
-def gradient(
-    f: Callable, x: Any, h: float | None = None, *, inplace: bool = False
-) -> np.ndarray:
+def gradient(f: Callable, x: Any, h: float | None = None, *, inplace: bool = False) -> np.ndarray:
     """Gradient of a scalar function by central differences, shaped like ``x``.
 
     Each entry ``x[i]`` of one float64 copy of ``x`` is perturbed in place by ``+h`` and
