@@ -1,0 +1,311 @@
+"""Test objectives for optimisation: a quadratic bowl, Rosenbrock, Himmelblau, Beale, a ravine.
+
+Every objective ``f`` has the same interface:
+
+- ``f(x)`` with ``x`` of shape ``(n,)`` returns a float; with a stacked grid of shape
+  ``(n, *grid)`` (e.g. ``np.stack(np.meshgrid(xs, ys))``) it returns an array of shape ``grid``,
+  so contour plots need no Python loop;
+- ``f.grad(x)`` returns the gradient, shaped like ``x`` (grids work too);
+- ``f.hessian(x)`` returns the ``(n, n)`` Hessian at a point;
+- ``f.minimizer`` (array ``(n,)``), ``f.minimum`` (float), ``f.window`` (one ``(lo, hi)`` pair per
+  coordinate, a sensible plotting window), ``f.x0`` (a sensible default start), ``f.name``.
+
+The formulas are written with ``x[0]`` and ``x[1]``, which index a point and a grid alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Objective", "Quadratic", "Ravine", "Rosenbrock", "Himmelblau", "Beale"]
+
+Window = tuple[tuple[float, float], ...]
+
+
+def _real(value: Any, name: str) -> float:
+    """``value`` as a finite float, or a clear error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return float(value)
+
+
+class Objective:
+    """Base class: input checking and the shared interface; subclasses supply the maths."""
+
+    name: str = "objective"
+    dim: int = 2
+    minimizer: np.ndarray
+    minimum: float
+    window: Window
+    x0: np.ndarray
+
+    def __call__(self, x: Any) -> Any:
+        value = self._f(self._check(x, "x"))
+        return value.item() if np.ndim(value) == 0 else value
+
+    def grad(self, x: Any) -> np.ndarray:
+        """Gradient at ``x`` (shape ``(n,)``, or ``(n, *grid)`` for a stacked grid)."""
+        # np.array([...]) stacks in the subclasses: ten times faster than np.stack on a point
+        return self._grad(self._check(x, "x"))
+
+    def hessian(self, x: Any) -> np.ndarray:
+        """Hessian ``(n, n)`` at a single point ``x`` of shape ``(n,)``."""
+        x = self._check(x, "x")
+        if x.ndim != 1:
+            raise ValueError(f"hessian needs a single point x of shape ({self.dim},), "
+                             f"got shape {x.shape}")
+        return self._hessian(x)
+
+    def _check(self, x: Any, name: str) -> np.ndarray:
+        x = np.asarray(x)
+        if x.dtype.kind not in "biufc":
+            raise TypeError(f"{name} must be numeric, got dtype {x.dtype}")
+        if x.dtype.kind in "biu":
+            x = x.astype(np.float64)
+        if x.ndim == 0 and self.dim == 1:
+            x = x.reshape(1)  # a plain number is a point of a 1-D objective
+        if x.ndim == 0 or x.shape[0] != self.dim:
+            raise ValueError(f"{name} must have shape ({self.dim},) or ({self.dim}, *grid) "
+                             f"for {self.name}, got shape {x.shape}")
+        return x
+
+    def _f(self, x: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    def _grad(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _hessian(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class Quadratic(Objective):
+    """``f(x) = 1/2 x^T A x - b^T x`` for a symmetric positive definite ``A``.
+
+    Gradient ``A x - b``, Hessian ``A``, minimiser ``A^{-1} b``, minimum ``-1/2 b^T A^{-1} b``.
+    Gradient descent converges iff ``0 < lr < 2 / L``; its rate is governed by
+    ``condition_number = L / mu``.
+
+    Parameters
+    ----------
+    A : array (n, n)
+        Symmetric positive definite. A ``(1, 1)`` matrix gives a 1-D quadratic.
+    b : array (n,), optional
+        Linear term (default zero, so the minimiser is the origin).
+
+    Attributes
+    ----------
+    L, mu : float
+        Largest and smallest eigenvalue of ``A`` (curvatures along the principal axes).
+    condition_number : float
+        ``L / mu``.
+    """
+
+    def __init__(self, A: Any, b: Any = None) -> None:
+        A = np.array(A, dtype=np.float64)
+        if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+            raise ValueError(f"A must be a square (n, n) matrix, got shape {A.shape}")
+        if not np.all(np.isfinite(A)):
+            raise ValueError("A must contain only finite numbers")
+        scale = max(1.0, float(np.abs(A).max()))
+        if np.abs(A - A.T).max() > 1e-12 * scale:
+            raise ValueError("A must be symmetric (A == A.T), it is not")
+        eigenvalues = np.linalg.eigvalsh(A)
+        if eigenvalues[0] <= 0:
+            raise ValueError(f"A must be positive definite; its smallest eigenvalue is "
+                             f"{eigenvalues[0]:.3g}")
+        n = A.shape[0]
+        b = np.zeros(n) if b is None else np.array(b, dtype=np.float64)
+        if b.shape != (n,):
+            raise ValueError(f"b must have shape ({n},) to match A, got shape {b.shape}")
+        if not np.all(np.isfinite(b)):
+            raise ValueError("b must contain only finite numbers")
+        self.A, self.b, self.dim = A, b, n
+        self.L, self.mu = float(eigenvalues[-1]), float(eigenvalues[0])
+        self.condition_number = self.L / self.mu
+        self.minimizer = np.linalg.solve(A, b)
+        self.minimum = float(-0.5 * b @ self.minimizer)
+        self.window = tuple((float(c) - 3.0, float(c) + 3.0) for c in self.minimizer)
+        self.x0 = self.minimizer + 2.0 * (-1.0) ** np.arange(1, n + 1)  # (-2, 2, -2, ...)
+        self.name = "quadratic" if n > 1 else "1-D quadratic"
+
+    def __repr__(self) -> str:
+        return (f"Quadratic(A={self.A.tolist()}, b={self.b.tolist()})  "
+                f"# L={self.L:.4g}, mu={self.mu:.4g}, condition number {self.condition_number:.4g}")
+
+    def _f(self, x: np.ndarray) -> Any:
+        Ax = np.tensordot(self.A, x, axes=(1, 0))
+        return 0.5 * np.sum(x * Ax, axis=0) - np.tensordot(self.b, x, axes=(0, 0))
+
+    def _grad(self, x: np.ndarray) -> np.ndarray:
+        b = self.b.reshape(self.b.shape + (1,) * (x.ndim - 1))
+        return np.tensordot(self.A, x, axes=(1, 0)) - b
+
+    def _hessian(self, x: np.ndarray) -> np.ndarray:
+        return self.A.copy()
+
+
+class Ravine(Quadratic):
+    """A narrow, tilted quadratic valley: the ill-conditioned bowl where gradient descent zig-zags.
+
+    ``A = R diag(curvature, curvature / condition_number) R^T`` with ``R`` the rotation by
+    ``angle`` degrees, so the valley floor (the direction of low curvature) runs at ``angle``
+    degrees from the x-axis and the walls (high curvature ``L = curvature``) are steep.
+    The minimiser is ``center``; ``x0`` starts up the valley and a little off its floor.
+
+    Parameters
+    ----------
+    condition_number : float
+        ``L / mu`` >= 1: how much steeper the walls are than the floor.
+    angle : float
+        Direction of the valley floor in degrees.
+    curvature : float
+        ``L``, the largest eigenvalue (across the valley). Gradient descent needs lr < 2 / L.
+    center : array (2,), optional
+        Location of the minimum (default the origin).
+    """
+
+    def __init__(self, condition_number: float = 50.0, angle: float = 30.0,
+                 curvature: float = 1.0, center: Any = (0.0, 0.0)) -> None:
+        kappa = _real(condition_number, "condition_number")
+        if kappa < 1:
+            raise ValueError(f"condition_number must be >= 1, got {kappa}")
+        curvature = _real(curvature, "curvature")
+        if curvature <= 0:
+            raise ValueError(f"curvature must be positive, got {curvature}")
+        self.angle = _real(angle, "angle")
+        center = np.array(center, dtype=np.float64)
+        if center.shape != (2,) or not np.all(np.isfinite(center)):
+            raise ValueError(f"center must be a finite point of shape (2,), got {center!r}")
+        t = np.deg2rad(self.angle)
+        along, across = np.array([np.cos(t), np.sin(t)]), np.array([-np.sin(t), np.cos(t)])
+        A = curvature * np.outer(across, across) + curvature / kappa * np.outer(along, along)
+        super().__init__((A + A.T) / 2, (A + A.T) / 2 @ center)
+        self.minimizer = center.copy()  # exact, rather than the solve's rounding
+        self.minimum = float(-0.5 * self.b @ center)
+        self.window = tuple((float(c) - 3.0, float(c) + 3.0) for c in center)
+        self.x0 = center - 2.5 * along + 0.5 * across
+        self.name = f"ravine (condition number {kappa:g})"
+        self._args = (kappa, curvature, center)
+
+    def __repr__(self) -> str:
+        kappa, curvature, center = self._args
+        return (f"Ravine(condition_number={kappa:g}, angle={self.angle:g}, "
+                f"curvature={curvature:g}, center={tuple(center.tolist())})")
+
+
+class Rosenbrock(Objective):
+    """``f(x, y) = (a - x)^2 + b (y - x^2)^2``: a curved, flat-bottomed banana valley.
+
+    Minimum 0 at ``(a, a^2)``. The valley floor is easy to reach and slow to follow.
+    """
+
+    def __init__(self, a: float = 1.0, b: float = 100.0) -> None:
+        self.a, self.b = _real(a, "a"), _real(b, "b")
+        if self.b <= 0:
+            raise ValueError(f"b must be positive, got {self.b}")
+        self.minimizer = np.array([self.a, self.a**2])
+        self.minimum = 0.0
+        s = max(1.0, abs(self.a))
+        self.window = ((-2.0 * s, 2.0 * s), (-1.0 * s, s * s + 2.0 * s))
+        self.x0 = np.array([-1.2 * s, 1.0 * s])
+        self.name = "Rosenbrock"
+
+    def __repr__(self) -> str:
+        return f"Rosenbrock(a={self.a:g}, b={self.b:g})"
+
+    def _f(self, x: np.ndarray) -> Any:
+        return (self.a - x[0]) ** 2 + self.b * (x[1] - x[0] ** 2) ** 2
+
+    def _grad(self, x: np.ndarray) -> np.ndarray:
+        r = x[1] - x[0] ** 2
+        return np.array([-2.0 * (self.a - x[0]) - 4.0 * self.b * x[0] * r, 2.0 * self.b * r])
+
+    def _hessian(self, x: np.ndarray) -> np.ndarray:
+        dxx = 2.0 - 4.0 * self.b * x[1] + 12.0 * self.b * x[0] ** 2
+        dxy = -4.0 * self.b * x[0]
+        return np.array([[dxx, dxy], [dxy, 2.0 * self.b]])
+
+
+class Himmelblau(Objective):
+    """``f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2``: four minima, all with value 0.
+
+    ``minimizers`` holds all four (refined to machine precision by Newton's method);
+    ``minimizer`` is the one at ``(3, 2)``. Which one an optimizer finds depends on where it starts.
+    """
+
+    def __init__(self) -> None:
+        approx = [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)]
+        self.minimizers = np.array([self._newton(np.array(p)) for p in approx])
+        self.minimizer = self.minimizers[0].copy()
+        self.minimum = 0.0
+        self.window = ((-5.0, 5.0), (-5.0, 5.0))
+        self.x0 = np.array([0.0, 0.0])
+        self.name = "Himmelblau"
+
+    def __repr__(self) -> str:
+        return "Himmelblau()"
+
+    def _newton(self, x: np.ndarray) -> np.ndarray:
+        for _ in range(8):
+            x = x - np.linalg.solve(self._hessian(x), self._grad(x))
+        return x
+
+    def _f(self, x: np.ndarray) -> Any:
+        return (x[0] ** 2 + x[1] - 11.0) ** 2 + (x[0] + x[1] ** 2 - 7.0) ** 2
+
+    def _grad(self, x: np.ndarray) -> np.ndarray:
+        u, v = x[0] ** 2 + x[1] - 11.0, x[0] + x[1] ** 2 - 7.0
+        return np.array([4.0 * x[0] * u + 2.0 * v, 2.0 * u + 4.0 * x[1] * v])
+
+    def _hessian(self, x: np.ndarray) -> np.ndarray:
+        u, v = x[0] ** 2 + x[1] - 11.0, x[0] + x[1] ** 2 - 7.0
+        dxy = 4.0 * (x[0] + x[1])
+        return np.array([[4.0 * u + 8.0 * x[0] ** 2 + 2.0, dxy],
+                         [dxy, 2.0 + 4.0 * v + 8.0 * x[1] ** 2]])
+
+
+class Beale(Objective):
+    """``f(x, y) = sum_i (c_i - x + x y^i)^2``, i = 1, 2, 3, c = (1.5, 2.25, 2.625).
+
+    Minimum 0 at ``(3, 0.5)``, in a narrow curved valley; the function rises steeply (like
+    ``x^2 y^6``) at the edges of its window, so contours are best drawn on a log scale.
+    """
+
+    _c = (1.5, 2.25, 2.625)
+
+    def __init__(self) -> None:
+        self.minimizer = np.array([3.0, 0.5])
+        self.minimum = 0.0
+        self.window = ((-4.5, 4.5), (-4.5, 4.5))
+        self.x0 = np.array([1.0, 1.5])
+        self.name = "Beale"
+
+    def __repr__(self) -> str:
+        return "Beale()"
+
+    def _residuals(self, x: np.ndarray) -> list[tuple[Any, Any, Any]]:
+        """(r_i, dr_i/dx, dr_i/dy) for i = 1, 2, 3."""
+        return [(c - x[0] + x[0] * x[1] ** i, x[1] ** i - 1.0, i * x[0] * x[1] ** (i - 1))
+                for i, c in zip((1, 2, 3), self._c, strict=True)]
+
+    def _f(self, x: np.ndarray) -> Any:
+        return sum(r**2 for r, _, _ in self._residuals(x))
+
+    def _grad(self, x: np.ndarray) -> np.ndarray:
+        res = self._residuals(x)
+        return np.array([sum(2.0 * r * rx for r, rx, _ in res),
+                         sum(2.0 * r * ry for r, _, ry in res)])
+
+    def _hessian(self, x: np.ndarray) -> np.ndarray:
+        H = np.zeros((2, 2))
+        for i, (r, rx, ry) in zip((1, 2, 3), self._residuals(x), strict=True):
+            rxy = i * x[1] ** (i - 1)  # d2 r_i / dx dy (d2 r_i / dx2 = 0)
+            ryy = i * (i - 1) * x[0] * x[1] ** (i - 2) if i > 1 else 0.0
+            cross = rx * ry + r * rxy
+            H += 2.0 * np.array([[rx * rx, cross], [cross, ry * ry + r * ryy]])
+        return H
