@@ -1,0 +1,429 @@
+"""Linear regression from scratch: the model, the loss, its gradient, and two ways to fit.
+
+The model predicts ``y_hat = X @ w + b``. The loss is the mean squared error
+
+    L(w, b) = (1/n) sum_i (x_i . w + b - y_i)^2,
+
+and the chain rule (outer function ``r^2``, inner function the residual
+``r_i = x_i . w + b - y_i``) gives its gradient
+
+    dL/dw = (2/n) X^T r,        dL/db = (2/n) sum_i r_i.
+
+Setting the gradient to zero gives the normal equations, solved directly by
+:func:`fit_closed_form` (``np.linalg.lstsq``); :func:`fit_gd` walks downhill instead, with
+full-batch, stochastic (``batch_size=1``) or mini-batch steps. :class:`LeastSquares` wraps
+the loss as an objective over ``theta = (w, b)`` for the plotting and widget helpers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "GDResult",
+    "LeastSquares",
+    "fit_closed_form",
+    "fit_gd",
+    "mse",
+    "mse_grad",
+    "predict",
+    "standardize",
+    "to_original_units",
+]
+
+
+def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    X = np.asarray(X)
+    y = np.asarray(y)
+    if X.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
+        raise TypeError(f"X and y must be real numbers, got dtypes {X.dtype} and {y.dtype}")
+    if X.ndim != 2:
+        raise ValueError(
+            f"X must be 2-D (n_samples, n_features), got shape {X.shape}; "
+            "for one feature use X[:, [j]] or x[:, None]"
+        )
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D (n_samples,), got shape {y.shape}; use y.ravel()")
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)} values")
+    if len(X) == 0 or X.shape[1] == 0:
+        raise ValueError(f"X is empty (shape {X.shape})")
+    X = X.astype(np.float64, copy=False)
+    y = y.astype(np.float64, copy=False)
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+        raise ValueError("X and y must be finite (no NaN or inf)")
+    return X, y
+
+
+def _check_wb(w: Any, b: Any, d: int) -> tuple[np.ndarray, float]:
+    w = np.asarray(w, dtype=np.float64)
+    if w.shape != (d,):
+        raise ValueError(f"w must have shape ({d},) to match X's {d} features, got {w.shape}")
+    if np.ndim(b) != 0:
+        raise ValueError(f"b must be a scalar, got shape {np.shape(b)}")
+    return w, float(b)
+
+
+def predict(X: Any, w: Any, b: float = 0.0) -> np.ndarray:
+    """The linear model's predictions ``X @ w + b``."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
+    w, b = _check_wb(w, b, X.shape[1])
+    return X @ w + b
+
+
+def mse(X: Any, y: Any, w: Any, b: float = 0.0) -> float:
+    """Mean squared error of the linear model: ``mean((X @ w + b - y)^2)``."""
+    X, y = _check_xy(X, y)
+    w, b = _check_wb(w, b, X.shape[1])
+    r = X @ w + b - y
+    return float(r @ r) / len(y)
+
+
+def mse_grad(X: Any, y: Any, w: Any, b: float = 0.0) -> tuple[np.ndarray, float]:
+    """Gradient of :func:`mse` with respect to ``(w, b)``, by the chain rule.
+
+    Returns
+    -------
+    grad_w : array (d,)
+        ``(2/n) X^T r`` with residuals ``r = X @ w + b - y``.
+    grad_b : float
+        ``(2/n) sum(r)``.
+    """
+    X, y = _check_xy(X, y)
+    w, b = _check_wb(w, b, X.shape[1])
+    r = X @ w + b - y
+    n = len(y)
+    return (2.0 / n) * (X.T @ r), 2.0 * float(r.sum()) / n
+
+
+def fit_closed_form(X: Any, y: Any) -> tuple[np.ndarray, float]:
+    """Least-squares weights and bias in one solve (``np.linalg.lstsq`` on ``[X, 1]``).
+
+    Returns
+    -------
+    w : array (d,)
+    b : float
+    """
+    X, y = _check_xy(X, y)
+    A = np.hstack([X, np.ones((len(X), 1))])
+    theta = np.linalg.lstsq(A, y, rcond=None)[0]
+    return theta[:-1], float(theta[-1])
+
+
+def standardize(
+    X: Any, mean: Any = None, std: Any = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scale every column to mean 0 and standard deviation 1.
+
+    Parameters
+    ----------
+    X : array (n, d)
+    mean, std : arrays (d,), optional
+        Statistics to use instead of X's own: pass the *training* set's so that test data are
+        scaled the same way. Give both or neither.
+
+    Returns
+    -------
+    X_scaled : array (n, d)
+    mean, std : arrays (d,)
+        The statistics used. A constant column gets std 1 (it becomes all zeros instead of
+        a division by zero).
+    """
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
+    X = X.astype(np.float64, copy=False)
+    if (mean is None) != (std is None):
+        raise ValueError("give both mean and std (the training statistics) or neither")
+    if mean is None:
+        if len(X) == 0:
+            raise ValueError("X is empty: no statistics to compute")
+        mean = X.mean(axis=0)
+        std = X.std(axis=0)
+        std = np.where(std > 0, std, 1.0)
+    else:
+        mean = np.asarray(mean, dtype=np.float64)
+        std = np.asarray(std, dtype=np.float64)
+        d = X.shape[1]
+        if mean.shape != (d,) or std.shape != (d,):
+            raise ValueError(
+                f"mean and std must have shape ({d},) to match X, got {mean.shape} and "
+                f"{std.shape}"
+            )
+        if not np.all(std > 0):
+            raise ValueError("std must be positive in every column")
+    return (X - mean) / std, mean, std
+
+
+def to_original_units(
+    w: Any, b: float, mean: Any, std: Any
+) -> tuple[np.ndarray, float]:
+    """Convert weights fitted on standardised features back to the raw features.
+
+    ``w . (x - mean)/std + b = (w/std) . x + (b - sum(w mean/std))``.
+    """
+    w = np.asarray(w, dtype=np.float64)
+    mean = np.asarray(mean, dtype=np.float64)
+    std = np.asarray(std, dtype=np.float64)
+    if not (w.shape == mean.shape == std.shape and w.ndim == 1):
+        raise ValueError(
+            f"w, mean and std must be 1-D with the same shape, got {w.shape}, {mean.shape}, "
+            f"{std.shape}"
+        )
+    w_raw = w / std
+    return w_raw, float(b) - float(w_raw @ mean)
+
+
+@dataclass(repr=False)
+class GDResult:
+    """What :func:`fit_gd` found and how it got there.
+
+    Unpacks as ``w, b, losses = fit_gd(...)``.
+
+    Attributes
+    ----------
+    weights : array (d,)
+    bias : float
+    losses : array (epochs_run + 1,)
+        Full-data MSE at the start and after each epoch.
+    step_losses : array (steps + 1,)
+        Full-data MSE at the start and after every update (mini-batch runs take many steps
+        per epoch).
+    batch_size : int
+    steps : int
+        Updates made (gradient evaluations on ``batch_size`` samples each).
+    diverged : bool
+    diverged_at : int or None
+        The update at which the run was stopped for divergence.
+    diverged_value : float or None
+    converged_at : int or None
+        First update after which the full-data gradient norm was ``<= tol``.
+    message : str
+    """
+
+    weights: np.ndarray
+    bias: float
+    losses: np.ndarray
+    step_losses: np.ndarray
+    batch_size: int
+    steps: int
+    diverged: bool
+    diverged_at: int | None
+    diverged_value: float | None
+    converged_at: int | None
+    message: str
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.weights, self.bias, self.losses))
+
+    @property
+    def samples_seen(self) -> np.ndarray:
+        """Gradient evaluations (in samples) before each entry of ``step_losses``."""
+        return np.arange(len(self.step_losses)) * self.batch_size
+
+    def __repr__(self) -> str:
+        return f"GDResult(steps={self.steps}, final loss={self.losses[-1]:.6g}: {self.message})"
+
+
+def fit_gd(
+    X: Any,
+    y: Any,
+    lr: float,
+    epochs: int,
+    batch_size: int | None = None,
+    seed: int = 0,
+    *,
+    w0: Any = None,
+    b0: float = 0.0,
+    tol: float | None = None,
+    blowup: float = 1e6,
+) -> GDResult:
+    """Fit ``y ~ X @ w + b`` by gradient descent on the mean squared error.
+
+    Parameters
+    ----------
+    X : array (n, d)
+    y : array (n,)
+    lr : float
+        Learning rate (step size).
+    epochs : int
+        Passes over the data.
+    batch_size : int, optional
+        None: full-batch gradient descent (one step per epoch). 1: stochastic gradient
+        descent. Otherwise mini-batches; the data are shuffled every epoch by one
+        ``np.random.default_rng(seed)``, so runs are reproducible.
+    seed : int
+    w0, b0 : optional
+        Start (default zeros).
+    tol : float, optional
+        Stop once the full-data gradient norm ``||(dL/dw, dL/db)||`` is ``<= tol``.
+    blowup : float
+        Divergence: stop when the loss is not finite or exceeds ``blowup * max(1, L0)``
+        (as :func:`mathprog.optim.minimize` does).
+
+    Returns
+    -------
+    GDResult
+    """
+    X, y = _check_xy(X, y)
+    n, d = X.shape
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)):
+        raise TypeError(f"lr must be a number, got {type(lr).__name__}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    if batch_size is None:
+        batch_size = n
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise TypeError(f"batch_size must be an int or None, got {type(batch_size).__name__}")
+    if not 1 <= batch_size <= n:
+        raise ValueError(f"batch_size must be between 1 and n = {n}, got {batch_size}")
+    if tol is not None and not (math.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive number, got {tol!r}")
+    if not (math.isfinite(blowup) and blowup > 0):
+        raise ValueError(f"blowup must be a positive number, got {blowup!r}")
+    w, b = _check_wb(np.zeros(d) if w0 is None else w0, b0, d)
+    w = w.copy()
+
+    def full_loss() -> float:
+        r = X @ w + b - y
+        return float(r @ r) / n
+
+    loss0 = full_loss()
+    limit = blowup * max(1.0, loss0)
+    losses = [loss0]
+    step_losses = [loss0]
+    rng = np.random.default_rng(seed)
+    steps = 0
+    diverged_at = converged_at = None
+    diverged_value = None
+    full = batch_size == n
+    with np.errstate(all="ignore"):  # divergence is detected and reported, not warned
+        for _ in range(epochs):
+            order = None if full else rng.permutation(n)
+            for start in range(0, n, batch_size):
+                if full:
+                    xb, yb = X, y
+                else:
+                    idx = order[start : start + batch_size]
+                    xb, yb = X[idx], y[idx]
+                # Local derivatives: residual r, then dL/dw = 2/m X^T r, dL/db = 2/m sum r.
+                r = xb @ w + b - yb
+                m = len(yb)
+                w -= lr * (2.0 / m) * (xb.T @ r)
+                b -= lr * 2.0 * float(r.sum()) / m
+                steps += 1
+                loss = full_loss()
+                step_losses.append(loss)
+                if not math.isfinite(loss) or loss > limit:
+                    diverged_at, diverged_value = steps, loss
+                    break
+                if tol is not None:
+                    r = X @ w + b - y
+                    gnorm = math.hypot(float(np.linalg.norm((2.0 / n) * (X.T @ r))),
+                                       2.0 * float(r.sum()) / n)
+                    if gnorm <= tol:
+                        converged_at = steps
+                        break
+            losses.append(step_losses[-1])
+            if diverged_at is not None or converged_at is not None:
+                break
+
+    if diverged_at is not None:
+        message = f"diverged at step {diverged_at} (loss = {diverged_value:.3g})"
+    elif converged_at is not None:
+        message = f"converged at step {converged_at} (gradient norm <= tol {tol:g})"
+    else:
+        message = f"ran {steps} steps ({len(losses) - 1} epochs): loss {losses[-1]:.6g}"
+    return GDResult(
+        weights=w,
+        bias=float(b),
+        losses=np.array(losses),
+        step_losses=np.array(step_losses),
+        batch_size=int(batch_size),
+        steps=steps,
+        diverged=diverged_at is not None,
+        diverged_at=diverged_at,
+        diverged_value=diverged_value,
+        converged_at=converged_at,
+        message=message,
+    )
+
+
+class LeastSquares:
+    """The MSE of a linear model as an objective over ``theta = (w_1, ..., w_d, b)``.
+
+    Follows the :mod:`mathprog.functions` protocol: ``obj(theta)`` for theta of shape
+    ``(d+1,)`` gives a float and for a stacked grid ``(d+1, *grid)`` an array of shape
+    ``grid`` (contour plots); ``obj.grad(theta)``; ``minimizer``, ``minimum``, ``x0``,
+    ``window`` (2-D only), ``name``; and the curvature the learning rate must respect:
+    the Hessian is the constant ``H = (2/n) A^T A`` with ``A = [X, 1]``, ``L`` its largest
+    eigenvalue (gradient descent is stable for ``lr < 2/L``), ``mu`` its smallest and
+    ``condition_number = L/mu`` (how long and thin the valley is).
+    """
+
+    def __init__(self, X: Any, y: Any, name: str = "least squares") -> None:
+        X, y = _check_xy(X, y)
+        self.X, self.y = X, y
+        self.n, d = X.shape
+        self.dim = d + 1
+        self.name = name
+        A = np.hstack([X, np.ones((self.n, 1))])
+        self.hessian = (2.0 / self.n) * (A.T @ A)
+        eig = np.linalg.eigvalsh(self.hessian)
+        self.L = float(eig[-1])
+        self.mu = float(eig[0])
+        self.condition_number = self.L / self.mu if self.mu > 0 else math.inf
+        w, b = fit_closed_form(X, y)
+        self.minimizer = np.append(w, b)
+        self.minimum = self(self.minimizer)
+        self.x0 = np.zeros(self.dim)
+
+    @property
+    def window(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """A plotting window around the minimiser that includes the start (2-D only)."""
+        if self.dim != 2:
+            raise AttributeError("window is defined for one feature (theta = (w, b)) only")
+        pts = np.array([self.minimizer, self.x0])
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        pad = np.maximum(0.5 * (hi - lo), 1.0)
+        return (float(lo[0] - pad[0]), float(hi[0] + pad[0])), (
+            float(lo[1] - pad[1]),
+            float(hi[1] + pad[1]),
+        )
+
+    def __call__(self, theta: Any) -> Any:
+        theta = np.asarray(theta, dtype=np.float64)
+        if theta.shape[:1] != (self.dim,):
+            raise ValueError(f"theta must have shape ({self.dim}, ...), got {theta.shape}")
+        if theta.ndim == 1:
+            r = self.X @ theta[:-1] + theta[-1] - self.y
+            return float(r @ r) / self.n
+        # Grid: expand (w - w*)^T H (w - w*) / 2 + L* -- exact for a quadratic, no n x grid.
+        delta = theta - self.minimizer.reshape((-1,) + (1,) * (theta.ndim - 1))
+        Hd = np.tensordot(self.hessian, delta, axes=1)
+        return 0.5 * np.sum(delta * Hd, axis=0) + self.minimum
+
+    def grad(self, theta: Any) -> np.ndarray:
+        """``(dL/dw, dL/db)`` at ``theta``, shape ``(d+1,)``."""
+        theta = np.asarray(theta, dtype=np.float64)
+        if theta.shape != (self.dim,):
+            raise ValueError(f"theta must have shape ({self.dim},), got {theta.shape}")
+        r = self.X @ theta[:-1] + theta[-1] - self.y
+        return np.append((2.0 / self.n) * (self.X.T @ r), 2.0 * float(r.sum()) / self.n)
+
+    def __repr__(self) -> str:
+        return (
+            f"LeastSquares(n={self.n}, d={self.dim - 1}, L={self.L:.4g}, "
+            f"condition_number={self.condition_number:.4g})"
+        )
