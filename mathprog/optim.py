@@ -344,14 +344,14 @@ def minimize(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
         if not (math.isfinite(loss) and np.all(np.isfinite(g))):
             raise ValueError(f"f or grad is not finite at x0 (f(x0) = {loss})")
         limit = math.inf if blowup is None else blowup * max(1.0, abs(loss))
-        xs[0], losses[0], norms[0] = x, loss, math.sqrt(float(g @ g))
+        xs[0], losses[0], norms[0] = x, loss, _norm(g)
         optimizer._check([x], [g])
         while k < steps and not (tol is not None and norms[k] <= tol):
             optimizer._apply([x], [g])  # checked once above: skip step()'s per-call checks
             loss, g = float(f(x)), np.asarray(grad(x))
             if g.shape != x.shape:
                 raise ValueError(f"grad(x) returned shape {g.shape}, expected {x.shape}")
-            norm = math.sqrt(float(g @ g))
+            norm = _norm(g)
             if not (math.isfinite(loss) and math.isfinite(norm) and math.isfinite(x.sum())):
                 diverged_at, diverged_value, reason = k + 1, loss, _what_broke(loss, x)
                 break  # the non-finite step is not recorded
@@ -375,6 +375,15 @@ def minimize(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
                       grad_norms=norms[: k + 1].copy(), diverged=diverged,
                       diverged_at=diverged_at, diverged_value=diverged_value,
                       converged_at=k if converged else None, message=message)
+
+
+def _norm(g: np.ndarray) -> float:
+    """Euclidean norm; rescaled when g @ g overflows although g itself is finite."""
+    gg = float(g @ g)
+    if math.isfinite(gg):
+        return math.sqrt(gg)
+    scale = float(np.max(np.abs(g)))
+    return scale * math.sqrt(float((g / scale) @ (g / scale))) if math.isfinite(scale) else gg
 
 
 def _what_broke(loss: float, x: np.ndarray) -> str:

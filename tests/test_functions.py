@@ -1,0 +1,231 @@
+"""Test objectives: gradients and Hessians against derivatives, minimisers, grids, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mathprog import derivatives
+from mathprog.functions import Beale, Himmelblau, Quadratic, Ravine, Rosenbrock
+
+OBJECTIVES = {
+    "quadratic": Quadratic([[3.0, 1.0], [1.0, 2.0]], [1.0, -2.0]),
+    "quadratic3": Quadratic(np.diag([1.0, 4.0, 9.0]) + 0.5, [1.0, 0.0, -1.0]),
+    "quadratic1": Quadratic([[2.5]], [5.0]),
+    "ravine": Ravine(),
+    "ravine_custom": Ravine(condition_number=100.0, angle=-20.0, curvature=2.0, center=(1, -1)),
+    "rosenbrock": Rosenbrock(),
+    "rosenbrock_a2": Rosenbrock(a=2.0, b=10.0),
+    "himmelblau": Himmelblau(),
+    "beale": Beale(),
+}
+ALL = pytest.mark.parametrize("f", OBJECTIVES.values(), ids=OBJECTIVES.keys())
+
+
+def complex_step_gradient(f, x):
+    """Exact to rounding for these analytic (polynomial) objectives: no subtraction."""
+    h = 1e-30
+    return np.array([f(x + 1j * h * e).imag / h for e in np.eye(len(x))])
+
+
+def close(a, b, rtol):
+    a, b = np.asarray(a), np.asarray(b)
+    return np.linalg.norm(a - b) <= rtol * max(np.linalg.norm(b), 1.0)
+
+
+def points(f, n=5, seed=0):
+    rng = np.random.default_rng(seed)
+    lo, hi = np.array(f.window).T
+    return [lo + (hi - lo) * rng.random(f.dim) for _ in range(n)]
+
+
+@ALL
+def test_grad_matches_complex_step_and_central_differences(f):
+    for x in points(f):
+        g = f.grad(x)
+        assert g.shape == (f.dim,)
+        assert close(g, complex_step_gradient(f, x), 1e-13)
+        assert close(g, derivatives.gradient(f, x), 1e-7)
+
+
+@ALL
+def test_hessian_matches_complex_step_of_grad(f):
+    for x in points(f, 3):
+        H = f.hessian(x)
+        assert H.shape == (f.dim, f.dim)
+        assert np.array_equal(H, H.T)
+        numeric = np.array([f.grad(x + 1j * 1e-30 * e).imag / 1e-30 for e in np.eye(f.dim)])
+        assert close(H, numeric, 1e-13)
+
+
+@ALL
+def test_minimizer_is_a_stationary_point_with_the_stated_minimum(f):
+    x = f.minimizer
+    assert x.shape == (f.dim,)
+    assert np.linalg.norm(f.grad(x)) <= 1e-12 * max(1.0, np.abs(f.hessian(x)).max())
+    assert f(x) == pytest.approx(f.minimum, abs=1e-14)
+    assert np.all(np.linalg.eigvalsh(f.hessian(x)) > 0)  # a minimum, not a saddle
+    for (lo, hi), c in zip(f.window, x, strict=True):
+        assert lo < c < hi
+
+
+@ALL
+def test_default_start_is_in_the_window_and_not_stationary(f):
+    assert f.x0.shape == (f.dim,)
+    assert all(lo <= c <= hi for (lo, hi), c in zip(f.window, f.x0, strict=True))
+    assert np.linalg.norm(f.grad(f.x0)) > 1e-3
+    assert isinstance(f(f.x0), float)
+    assert isinstance(f.name, str) and f.name
+    assert type(f).__name__ in repr(f)
+
+
+@ALL
+def test_grid_evaluation_equals_pointwise(f):
+    axes = [np.linspace(lo, hi, 7 - k) for k, (lo, hi) in enumerate(f.window)]
+    grid = np.stack(np.meshgrid(*axes, indexing="ij"))  # (n, *grid), not square
+    values, grads = f(grid), f.grad(grid)
+    assert values.shape == grid.shape[1:]
+    assert grads.shape == grid.shape
+    for idx in np.ndindex(*grid.shape[1:]):
+        point = grid[(slice(None), *idx)]
+        assert values[idx] == pytest.approx(f(point), rel=1e-14, abs=1e-14)
+        np.testing.assert_allclose(grads[(slice(None), *idx)], f.grad(point), rtol=1e-14,
+                                   atol=1e-14)
+
+
+@given(st.floats(-4, 4), st.floats(-4, 4))
+def test_two_dimensional_gradients_on_random_points(x, y):
+    p = np.array([x, y])
+    for f in (OBJECTIVES["rosenbrock"], OBJECTIVES["himmelblau"], OBJECTIVES["beale"],
+              OBJECTIVES["ravine"]):
+        assert close(f.grad(p), complex_step_gradient(f, p), 1e-13)
+
+
+def test_quadratic_spectrum_minimizer_and_formula():
+    A = np.array([[4.0, 1.0], [1.0, 3.0]])
+    b = np.array([1.0, 2.0])
+    q = Quadratic(A, b)
+    eig = np.linalg.eigvalsh(A)
+    assert q.L == pytest.approx(eig[-1]) and q.mu == pytest.approx(eig[0])
+    assert q.condition_number == pytest.approx(eig[-1] / eig[0])
+    np.testing.assert_allclose(q.minimizer, np.linalg.solve(A, b))
+    x = np.array([0.3, -0.7])
+    assert q(x) == pytest.approx(0.5 * x @ A @ x - b @ x)
+    np.testing.assert_array_equal(q.hessian(x), A)
+
+
+def test_quadratic_defaults_b_to_zero_and_copies_its_inputs():
+    A = np.eye(2)
+    q = Quadratic(A)
+    A[0, 0] = -1.0
+    assert q.L == 1.0 and np.array_equal(q.minimizer, [0.0, 0.0]) and q.minimum == 0.0
+
+
+def test_one_dimensional_quadratic_accepts_a_number():
+    q = Quadratic([[2.0]], [4.0])
+    assert q.dim == 1 and q.L == q.mu == 2.0 and q.condition_number == 1.0
+    assert q(3.0) == pytest.approx(0.5 * 2 * 9 - 12)
+    assert q(np.array([3.0])) == q(3.0)
+    np.testing.assert_allclose(q.grad(3.0), [2.0])
+    np.testing.assert_allclose(q.minimizer, [2.0])
+    assert len(q.window) == 1
+    np.testing.assert_allclose(q(np.linspace(0, 4, 5)[None, :]), [q(v) for v in range(5)])
+
+
+@pytest.mark.parametrize("A, message", [
+    ([[1.0, 2.0], [0.0, 1.0]], "symmetric"),
+    ([[1.0, 0.0], [0.0, -1.0]], "positive definite"),
+    ([[0.0, 0.0], [0.0, 1.0]], "positive definite"),
+    ([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], "square"),
+    ([1.0, 2.0], "square"),
+    ([[np.nan, 0.0], [0.0, 1.0]], "finite"),
+])
+def test_quadratic_rejects_a_matrix_that_is_not_spd(A, message):
+    with pytest.raises(ValueError, match=f"A must .*{message}"):
+        Quadratic(A)
+
+
+def test_quadratic_rejects_a_mismatched_b():
+    with pytest.raises(ValueError, match="b must have shape"):
+        Quadratic(np.eye(2), [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="b must contain only finite"):
+        Quadratic(np.eye(2), [1.0, np.inf])
+
+
+def test_ravine_geometry():
+    r = Ravine(condition_number=40.0, angle=30.0, curvature=2.0, center=(1.0, 2.0))
+    assert r.L == pytest.approx(2.0) and r.mu == pytest.approx(2.0 / 40.0)
+    assert r.condition_number == pytest.approx(40.0)
+    np.testing.assert_array_equal(r.minimizer, [1.0, 2.0])
+    vals, vecs = np.linalg.eigh(r.A)
+    floor = vecs[:, 0] * np.sign(vecs[0, 0])  # low-curvature direction = valley floor
+    np.testing.assert_allclose(floor, [np.cos(np.pi / 6), np.sin(np.pi / 6)], atol=1e-12)
+    assert r.minimum == pytest.approx(r(r.minimizer), abs=1e-12)
+    assert "condition_number=40" in repr(r)
+
+
+@pytest.mark.parametrize("kwargs, exc, message", [
+    ({"condition_number": 0.5}, ValueError, "condition_number must be >= 1"),
+    ({"condition_number": np.inf}, ValueError, "condition_number must be finite"),
+    ({"condition_number": "big"}, TypeError, "condition_number must be a real number"),
+    ({"curvature": 0.0}, ValueError, "curvature must be positive"),
+    ({"angle": np.nan}, ValueError, "angle must be finite"),
+    ({"center": (1.0, 2.0, 3.0)}, ValueError, "center must be"),
+])
+def test_ravine_rejects_bad_parameters(kwargs, exc, message):
+    with pytest.raises(exc, match=message):
+        Ravine(**kwargs)
+
+
+def test_rosenbrock_parameters():
+    f = Rosenbrock(a=2.0, b=10.0)
+    np.testing.assert_array_equal(f.minimizer, [2.0, 4.0])
+    assert f(np.array([0.0, 0.0])) == pytest.approx(4.0)
+    with pytest.raises(ValueError, match="b must be positive"):
+        Rosenbrock(b=0.0)
+    with pytest.raises(ValueError, match="a must be finite"):
+        Rosenbrock(a=np.nan)
+    with pytest.raises(TypeError, match="b must be a real number"):
+        Rosenbrock(b=None)
+
+
+def test_himmelblau_has_four_distinct_minimisers():
+    f = Himmelblau()
+    assert f.minimizers.shape == (4, 2)
+    for m in f.minimizers:
+        assert f(m) < 1e-25 and np.linalg.norm(f.grad(m)) < 1e-12
+    distances = np.linalg.norm(f.minimizers[:, None] - f.minimizers[None], axis=-1)
+    assert distances[~np.eye(4, dtype=bool)].min() > 1.0
+    np.testing.assert_array_equal(f.minimizer, [3.0, 2.0])
+    assert any(np.array_equal(f.minimizer, m) for m in f.minimizers)
+
+
+def test_beale_known_values():
+    f = Beale()
+    assert f(np.array([3.0, 0.5])) == 0.0
+    assert f(np.array([0.0, 0.0])) == pytest.approx(1.5**2 + 2.25**2 + 2.625**2)
+
+
+@pytest.mark.parametrize("x", [np.zeros(3), np.zeros((3, 4)), 1.0, np.zeros(0)])
+def test_wrong_shape_names_x(x):
+    with pytest.raises(ValueError, match=r"x must have shape \(2,\) or \(2, \*grid\)"):
+        Rosenbrock()(x)
+    with pytest.raises(ValueError, match="x must have shape"):
+        Rosenbrock().grad(x)
+
+
+def test_non_numeric_x_is_a_type_error():
+    with pytest.raises(TypeError, match="x must be numeric"):
+        Beale()(np.array(["a", "b"]))
+
+
+def test_hessian_needs_a_single_point():
+    with pytest.raises(ValueError, match="hessian needs a single point"):
+        Beale().hessian(np.zeros((2, 3)))
+
+
+def test_integer_points_are_accepted():
+    assert Rosenbrock()([1, 1]) == 0.0
+    np.testing.assert_array_equal(Rosenbrock().grad([1, 1]), [0.0, 0.0])
