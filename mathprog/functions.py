@@ -11,6 +11,8 @@ Every objective ``f`` has the same interface:
   coordinate, a sensible plotting window), ``f.x0`` (a sensible default start), ``f.name``.
 
 The formulas are written with ``x[0]`` and ``x[1]``, which index a point and a grid alike.
+They are polynomials, so complex ``x`` works too (the complex-step derivative). A 1-D objective
+(``Quadratic`` with a ``(1, 1)`` matrix) also takes a plain number as ``x``.
 """
 
 from __future__ import annotations

@@ -136,17 +136,13 @@ class Momentum(Optimizer):
         self.beta = _decay(beta, "beta")
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
-        if "v" not in state:
-            state["v"] = np.array(g, dtype=p.dtype)  # first buffer = the gradient (torch)
+        v = state.get("v")
+        if v is None:
+            v = state["v"] = np.array(g, dtype=p.dtype)  # torch: the first buffer is g itself
         else:
-            v = state["v"]
             v *= self.beta
             v += g
-        v = state["v"]
-        if self.nesterov:
-            p -= self.lr * (g + self.beta * v)
-        else:
-            p -= self.lr * v
+        p -= self.lr * (g + self.beta * v if self.nesterov else v)
 
 
 class Nesterov(Momentum):
@@ -359,7 +355,7 @@ def minimize(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
             xs[k], losses[k], norms[k] = x, loss, norm
             if abs(loss) > limit:
                 diverged_at, diverged_value = k, loss
-                reason = f"loss = {loss:.3g}, over {blowup:g} x max(1, |f(x0)|)"
+                reason = f"loss = {loss:.3g}, beyond the blow-up limit {limit:.3g}"
                 break
 
     diverged = diverged_at is not None
