@@ -198,6 +198,9 @@ class GDResult:
     step_losses : array (steps + 1,)
         Full-data MSE at the start and after every update (mini-batch runs take many steps
         per epoch).
+    samples_seen : array (steps + 1,)
+        Per-sample gradient evaluations made before each entry of ``step_losses`` (the last
+        batch of an epoch may be smaller than ``batch_size``).
     batch_size : int
     steps : int
         Updates made (gradient evaluations on ``batch_size`` samples each).
@@ -214,6 +217,7 @@ class GDResult:
     bias: float
     losses: np.ndarray
     step_losses: np.ndarray
+    samples_seen: np.ndarray
     batch_size: int
     steps: int
     diverged: bool
@@ -224,11 +228,6 @@ class GDResult:
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.weights, self.bias, self.losses))
-
-    @property
-    def samples_seen(self) -> np.ndarray:
-        """Gradient evaluations (in samples) before each entry of ``step_losses``."""
-        return np.arange(len(self.step_losses)) * self.batch_size
 
     def __repr__(self) -> str:
         return f"GDResult(steps={self.steps}, final loss={self.losses[-1]:.6g}: {self.message})"
@@ -303,6 +302,7 @@ def fit_gd(
     limit = blowup * max(1.0, loss0)
     losses = [loss0]
     step_losses = [loss0]
+    seen = [0]
     rng = np.random.default_rng(seed)
     steps = 0
     diverged_at = converged_at = None
@@ -325,6 +325,7 @@ def fit_gd(
                 steps += 1
                 loss = full_loss()
                 step_losses.append(loss)
+                seen.append(seen[-1] + m)
                 if not math.isfinite(loss) or loss > limit:
                     diverged_at, diverged_value = steps, loss
                     break
@@ -350,6 +351,7 @@ def fit_gd(
         bias=float(b),
         losses=np.array(losses),
         step_losses=np.array(step_losses),
+        samples_seen=np.array(seen),
         batch_size=int(batch_size),
         steps=steps,
         diverged=diverged_at is not None,
