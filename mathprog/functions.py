@@ -47,7 +47,7 @@ class Objective:
 
     def __call__(self, x: Any) -> Any:
         value = self._f(self._check(x, "x"))
-        return value.item() if np.ndim(value) == 0 else value
+        return value if isinstance(value, np.ndarray) and value.ndim else value.item()
 
     def grad(self, x: Any) -> np.ndarray:
         """Gradient at ``x`` (shape ``(n,)``, or ``(n, *grid)`` for a stacked grid)."""
@@ -140,10 +140,14 @@ class Quadratic(Objective):
                 f"# L={self.L:.4g}, mu={self.mu:.4g}, condition number {self.condition_number:.4g}")
 
     def _f(self, x: np.ndarray) -> Any:
+        if x.ndim == 1:  # a single point: plain products are several times faster
+            return 0.5 * (x @ (self.A @ x)) - self.b @ x
         Ax = np.tensordot(self.A, x, axes=(1, 0))
         return 0.5 * np.sum(x * Ax, axis=0) - np.tensordot(self.b, x, axes=(0, 0))
 
     def _grad(self, x: np.ndarray) -> np.ndarray:
+        if x.ndim == 1:
+            return self.A @ x - self.b
         b = self.b.reshape(self.b.shape + (1,) * (x.ndim - 1))
         return np.tensordot(self.A, x, axes=(1, 0)) - b
 
