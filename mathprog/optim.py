@@ -254,9 +254,11 @@ class Trajectory:
     diverged : bool
         Whether the run was stopped for divergence.
     diverged_at : int or None
-        The step at which it diverged.
+        The step at which it diverged: either the first step whose loss crossed the blow-up
+        limit (a finite iterate, recorded as the last row) or the first step whose loss,
+        iterate or gradient was not finite (not recorded: then ``len(xs) == diverged_at``).
     diverged_value : float or None
-        The loss there (``inf``/``nan``, or the finite value that crossed the blow-up threshold).
+        The loss at that step (``inf``/``nan``, or the finite value past the blow-up limit).
     converged_at : int or None
         First step whose gradient norm is ``<= tol`` (the run stops there).
     message : str
