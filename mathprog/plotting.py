@@ -200,6 +200,7 @@ def function_with_tangent(
     x0 = float(x0)
     lo, hi = _interval(xlim if xlim is not None else (x0 - 2.0, x0 + 2.0))
     ax = plot_function(f, (lo, hi), ax=ax, label=label)
+    ymin, ymax = ax.get_ylim()  # the function's range: the straight lines must not widen it
     y0 = float(f(x0))
     xs = np.array([lo, hi])
     ax.plot(xs, y0 + slope * (xs - x0), color="C3", lw=1.5,
@@ -212,7 +213,6 @@ def function_with_tangent(
                 label=f"secant, h = {float(h):.3g}, slope {s:.4g}")
         ax.plot([x1], [y1], "o", color="C2")
     ax.plot([x0], [y0], "o", color="C3")
-    ymin, ymax = ax.get_ylim()  # keep the function in view, not the straight lines
     ax.set_ylim(ymin, ymax)
     ax.legend(loc="best", fontsize="small")
     return ax
@@ -222,10 +222,11 @@ def error_vs_h(
     hs: ArrayLike,
     errors: Mapping[str, ArrayLike],
     *,
-    mark_best: bool = True,
+    mark_best: bool | Sequence[str] | Mapping[str, float] = True,
     references: Mapping[str, float] | None = None,
     ax: Axes | None = None,
     floor: float = 1e-18,
+    legend_loc: str = "best",
 ) -> Axes:
     """Absolute error of derivative estimates against the step size h, on log-log axes.
 
@@ -236,8 +237,10 @@ def error_vs_h(
     errors : dict label -> array (k,)
         Absolute error of each method at each h. Zeros are drawn at ``floor`` (log axes
         cannot show 0).
-    mark_best : bool
-        Mark each method's smallest error (its measured optimal h).
+    mark_best : bool, list of labels, or dict label -> h
+        Mark each method's smallest error (its measured optimal h); or only the methods
+        listed; or, with a dict, the point of each curve at the given h (e.g. a best step
+        found on a smoothed curve).
     references : dict label -> h, optional
         Vertical dotted lines, e.g. the theoretical optimal steps {"√ε": 1.5e-8}.
     """
@@ -251,9 +254,15 @@ def error_vs_h(
         err = np.maximum(np.abs(err), floor)
         color = f"C{i}"
         ax.loglog(hs, err, color=color, label=label, lw=1.4)
-        if mark_best:
+        if isinstance(mark_best, Mapping):
+            if label not in mark_best:
+                continue
+            k = int(np.argmin(np.abs(np.log(hs) - np.log(float(mark_best[label])))))
+        elif mark_best is True or (not isinstance(mark_best, bool) and label in mark_best):
             k = int(np.argmin(err))
-            ax.loglog(hs[k], err[k], "o", color=color, ms=7, mec="black")
+        else:
+            continue
+        ax.loglog(hs[k], err[k], "o", color=color, ms=7, mec="black", zorder=4)
     for j, (label, h) in enumerate((references or {}).items()):
         ax.axvline(float(h), color="0.4", ls=":", lw=1)
         ax.annotate(label, (float(h), 1.0), xycoords=("data", "axes fraction"),
@@ -262,7 +271,7 @@ def error_vs_h(
     ax.set_xlabel("step size h")
     ax.set_ylabel("absolute error")
     ax.grid(alpha=0.3, which="major")
-    ax.legend(loc="lower left", fontsize="small")
+    ax.legend(loc=legend_loc, fontsize="small")
     return ax
 
 
