@@ -602,25 +602,27 @@ def computational_graph(
         columns.setdefault(layer[n], []).append(n)
     depth = max(columns) + 1
     tallest = max(len(c) for c in columns.values())
+    dx = 3.6  # column spacing (data units): room for an edge label between two boxes
     pos = {}
     for col, members in columns.items():
         for j, n in enumerate(members):
-            pos[n] = (col * 2.6, (len(members) - 1) / 2.0 - j)  # centred vertically
-    ax = _axes(ax, (1.9 * depth + 1.0, 1.3 * tallest + 1.0))
+            pos[n] = (col * dx, (len(members) - 1) / 2.0 - j)  # centred vertically
+    ax = _axes(ax, (2.6 * depth + 0.6, 1.25 * tallest + 1.2))
     for e in edges:
         (xa, ya), (xb, yb) = pos[e[0]], pos[e[1]]
         ax.annotate("", xy=(xb, yb), xytext=(xa, ya),
                     arrowprops={"arrowstyle": "-|>", "color": "0.35", "lw": 1.2,
-                                "shrinkA": 34, "shrinkB": 34})
+                                "shrinkA": 38, "shrinkB": 38})
         if len(e) == 3 and e[2]:
-            ax.text((xa + xb) / 2, (ya + yb) / 2 + 0.12, e[2], ha="center", va="bottom",
-                    fontsize=9, color="C3")
+            ax.text((xa + xb) / 2, (ya + yb) / 2, e[2], ha="center", va="center",
+                    fontsize=9, color="C3", zorder=3,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
     for n in ids:
         x, y = pos[n]
         face = "#fde9c9" if n in highlight else "#dbe8f6"
-        ax.text(x, y, nodes[n], ha="center", va="center", fontsize=10,
+        ax.text(x, y, nodes[n], ha="center", va="center", fontsize=10, zorder=4,
                 bbox={"boxstyle": "round,pad=0.5", "fc": face, "ec": "0.3"})
-    ax.set_xlim(-1.3, (depth - 1) * 2.6 + 1.3)
+    ax.set_xlim(-1.3, (depth - 1) * dx + 1.3)
     ax.set_ylim(-(tallest - 1) / 2.0 - 0.8, (tallest - 1) / 2.0 + 0.8)
     ax.axis("off")
     if title:
