@@ -133,6 +133,8 @@ class GradCheck:
         Entries whose numerical evaluation crossed a ReLU kink.
     max_rel_error : float
         Largest relative error over the compared entries (``nan`` if none was compared).
+    median_rel_error : float
+        Their median: the typical entry, where ``max_rel_error`` is the worst one.
     worst_index : tuple of int
         Index of that entry in the array.
     analytic, numeric : float
@@ -159,6 +161,7 @@ class GradCheck:
     n_checked: int
     n_kinks: int
     max_rel_error: float
+    median_rel_error: float
     worst_index: tuple[int, ...]
     analytic: float
     numeric: float
@@ -212,11 +215,13 @@ class GradCheckReport:
         note: str = "",
         layers: Sequence[tuple[str, str]] = (),
         loss_checked: bool = True,
+        kinks_skipped: bool = True,
     ) -> None:
         self.checks = list(checks)
         self.note = note
         self.layers = list(layers)  # (label, class name) of the model's layers, in order
         self.loss_checked = loss_checked
+        self.kinks_skipped = kinks_skipped
 
     @property
     def passed(self) -> bool:
@@ -246,6 +251,13 @@ class GradCheckReport:
         if s is None:
             return "all checks passed"
         hint = _scale_hint(s)
+        kinked = [c for c in self.failures if c.n_kinks]
+        if kinked and not self.kinks_skipped:
+            n = sum(c.n_kinks for c in kinked)
+            hint += (
+                f"; but {n} entries of the failing checks crossed a ReLU kink, so this "
+                "may be a false alarm: check again with skip_kinks=True"
+            )
         if s.layer == "loss":
             return (
                 f"the loss's own gradient ({s.kind}.backward, dL/d{s.name}) is wrong{hint}; "
@@ -495,7 +507,7 @@ def _compare(
     if a.size == 0:
         return GradCheck(
             target.layer, target.kind, target.name, shape, dtype, 0, int(kinked.sum()),
-            math.nan, (), math.nan, math.nan, math.nan, math.nan, threshold, atol, True,
+            math.nan, math.nan, (), math.nan, math.nan, math.nan, math.nan, threshold, atol, True,
         )
     err = relative_error(a, n, floor=atol / threshold if atol > 0 else None)
     worst = int(np.argmax(err))
@@ -516,6 +528,7 @@ def _compare(
         n_checked=int(a.size),
         n_kinks=int(kinked.sum()),
         max_rel_error=max_err,
+        median_rel_error=float(np.median(err)),
         worst_index=tuple(int(i) for i in np.unravel_index(int(where[worst]), shape)),
         analytic=float(a[worst]),
         numeric=float(n[worst]),
@@ -757,7 +770,9 @@ def check_gradients(
     )
     note = f"gradient check on {Xc.shape[0]} samples ({steps})"
     layers = [(label, type(layer).__name__) for label, layer in _leaves(model)]
-    return GradCheckReport(checks, note=note, layers=layers, loss_checked=check_loss)
+    return GradCheckReport(
+        checks, note=note, layers=layers, loss_checked=check_loss, kinks_skipped=skip_kinks
+    )
 
 
 def _noise(dtype: str, value: float, step: float | None) -> float:
