@@ -225,15 +225,29 @@ class GradientMonitor:
     def __len__(self) -> int:
         return len(self._weight_rows)
 
-    def record(self) -> None:
-        """Append the current norms (call right after the model's backward pass)."""
-        w_row = []
+    def record(self, weight_norms: Sequence[float] | None = None) -> None:
+        """Append the current norms (call right after the model's backward pass).
+
+        Parameters
+        ----------
+        weight_norms : sequence of float, optional
+            ``||dL/dW||`` per layer when the caller has already computed them (``train``
+            gets them from the squared norms it sums for the global norm); otherwise they
+            are computed here.
+        """
         h_row = []
         nan = math.nan
         # A norm beyond the dtype's range is recorded as inf: that is the evidence we want.
         with np.errstate(over="ignore", invalid="ignore"):
+            if weight_norms is None:
+                w_row = [math.sqrt(_sum_of_squares(layer.dW)) for layer in self.layers]
+            else:
+                w_row = list(weight_norms)
+                if len(w_row) != len(self.layers):
+                    raise ValueError(
+                        f"weight_norms has {len(w_row)} entries for {len(self.layers)} layers"
+                    )
             for layer in self.layers:
-                w_row.append(math.sqrt(_sum_of_squares(layer.dW)))
                 gi = layer.grad_input
                 h_row.append(nan if gi is None else math.sqrt(_sum_of_squares(gi)))
         self._weight_rows.append(w_row)

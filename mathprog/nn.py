@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from mathprog.diagnostics import GradientMonitor, _global_norm, _scale_in_place, clip_by_value
+from mathprog.optim import Optimizer
 
 __all__ = [
     "History",
@@ -552,6 +553,11 @@ class SoftmaxCrossEntropy:
             raise ValueError(
                 f"target labels must be in [0, {c}), got range [{target.min()}, {target.max()}]"
             )
+        return self._forward(logits, target)
+
+    def _forward(self, logits: np.ndarray, target: np.ndarray) -> float:
+        """``forward`` without the argument checks (train validates the labels once)."""
+        n = logits.shape[0]
         z = logits - np.maximum.reduce(logits, axis=1, keepdims=True)  # shift: exp <= 1
         e = np.exp(z)
         s = np.add.reduce(e, axis=1, keepdims=True)
@@ -893,7 +899,29 @@ def train(
     step_loss: list[float] = []
     totals: list[float] = []
     rng = np.random.default_rng(seed)
-    isfinite = math.isfinite
+    isfinite, sqrt, dot = math.isfinite, math.sqrt, np.dot
+
+    # Per-step fast paths, each checked once up front rather than on every step:
+    # the labels' range (then the loss skips its per-call checks), the optimizer's argument
+    # checks (a mathprog.optim optimizer, after its first checked step), and the weight
+    # gradients' positions in `grads` (their squared norms serve the monitor and the global
+    # norm alike).
+    if classify:
+        n_out = model.forward(X[:1]).shape[1]
+        if y.min() < 0 or y.max() >= n_out:
+            raise ValueError(
+                f"training y labels must be in [0, {n_out}) for a model with {n_out} "
+                f"outputs, got range [{y.min()}, {y.max()}]"
+            )
+        loss_forward = loss._forward
+    else:
+        loss_forward = loss.forward
+    grad_index = {id(g): i for i, g in enumerate(grads)}
+    w_pos = [grad_index.get(id(m.dW)) for _, m in named]
+    if None in w_pos:  # a Linear whose dW is not among model.grads: let the monitor compute
+        w_pos = None
+    fast_step = isinstance(optimizer, Optimizer)
+    first_step = True
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(1, epochs + 1):
@@ -906,7 +934,7 @@ def train(
                 xb = Xs[start : start + batch_size]
                 yb = ys[start : start + batch_size]
                 out = model.forward(xb)
-                value = loss.forward(out, yb)
+                value = loss_forward(out, yb)
                 step_loss.append(value)
                 if not isfinite(value):
                     totals.append(math.nan)
@@ -921,9 +949,12 @@ def train(
                 if classify:
                     correct += int(np.count_nonzero(out.argmax(axis=1) == yb))
                 model.backward(loss.backward())
+                sq = [float(dot(v, v)) for v in (g.ravel() for g in grads)]
                 if mon is not None:
-                    mon.record()
-                total = _global_norm(grads)
+                    mon.record(None if w_pos is None else [sqrt(sq[i]) for i in w_pos])
+                total = sum(sq)
+                # Overflowing squares or a NaN/inf: the careful norm decides which it is.
+                total = sqrt(total) if isfinite(total) else _global_norm(grads)
                 totals.append(total)
                 if not isfinite(total):
                     hist.nonfinite_at = (epoch, len(step_loss) - 1)
@@ -936,7 +967,11 @@ def train(
                 if clip_norm is not None:
                     after = total if clip_value is None else _global_norm(grads)
                     _scale_in_place(grads, clip_norm, after)
-                optimizer.step(params, grads)
+                if fast_step and not first_step:
+                    optimizer._apply(params, grads)  # step() minus the checks it made once
+                else:
+                    optimizer.step(params, grads)
+                    first_step = False
             hist.epoch_loss.append(loss_sum if stopped else loss_sum / n)
             if classify and not stopped:
                 hist.epoch_acc.append(correct / n)

@@ -126,6 +126,10 @@ def test_gradient_monitor_records_layer_norms():
     assert w.shape == h.shape == (2, 2) and np.isnan(w[0]).all()
     np.testing.assert_allclose(w[1], [np.linalg.norm(model[0].dW), np.linalg.norm(model[2].dW)])
     np.testing.assert_allclose(h[1], [np.linalg.norm(dx), np.linalg.norm(model[2].grad_input)])
+    mon.record(weight_norms=[1.0, 2.0])
+    np.testing.assert_array_equal(mon.weight_grad_norms[2], [1.0, 2.0])
+    with pytest.raises(ValueError, match="weight_norms"):
+        mon.record(weight_norms=[1.0])
     assert GradientMonitor(layers).names == ["layer1", "layer2"]
     assert GradientMonitor(layers).weight_grad_norms.shape == (0, 2)
 

@@ -459,3 +459,25 @@ def test_train_errors():
         nn.train(model, loss, opt, X, y, epochs=1, validation=X)
     with pytest.raises(ValueError, match="2-D"):
         nn.train(model, loss, opt, X[:, 0], y, epochs=1)
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 2\)"):
+        nn.train(model, loss, opt, X, np.where(y == 0, 5, y), epochs=1)
+
+
+def test_train_works_with_any_optimizer_object():
+    class PlainSGD:  # not a mathprog.optim optimizer: train calls its step() every time
+        lr = 0.1
+        calls = 0
+
+        def step(self, params, grads):
+            self.calls += 1
+            for p, g in zip(params, grads, strict=True):
+                p -= self.lr * g
+
+    X, y = _toy(40)
+    a, b = nn.mlp([2, 4, 2], rng=0), nn.mlp([2, 4, 2], rng=0)
+    opt = PlainSGD()
+    nn.train(a, nn.SoftmaxCrossEntropy(), opt, X, y, epochs=2, batch_size=8)
+    nn.train(b, nn.SoftmaxCrossEntropy(), SGD(0.1), X, y, epochs=2, batch_size=8)
+    assert opt.calls == 10
+    for p, q in zip(a.params, b.params, strict=True):
+        np.testing.assert_allclose(p, q, rtol=1e-12)
