@@ -659,7 +659,7 @@ def accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:
 # --------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(repr=False)
 class History:
     """What :func:`train` saw, epoch by epoch and step by step.
 
@@ -739,6 +739,21 @@ class History:
                 "training stopped"
             )
         return f"trained {self.epochs_run} epochs, final loss {self.final_loss:.4g}"
+
+    @property
+    def epoch_of_step(self) -> np.ndarray:
+        """The 1-based epoch of every recorded step, shape ``(steps,)``."""
+        return np.arange(len(self.step_loss)) // max(self.steps_per_epoch, 1) + 1
+
+    def __repr__(self) -> str:
+        clip = "" if self.clip_norm is None else f", clip_norm={self.clip_norm:g}"
+        if self.clip_value is not None:
+            clip += f", clip_value={self.clip_value:g}"
+        return (
+            f"History({self.epochs_run} epochs, {len(self.step_loss)} steps, "
+            f"{len(self.layer_names)} linear layers, {self.optimizer}, "
+            f"batch_size={self.batch_size}{clip}: {self.message})"
+        )
 
     def log(self) -> str:
         """The epoch log, one line per epoch, like ``Epoch 1: loss = 2.305``."""

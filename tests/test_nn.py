@@ -261,6 +261,8 @@ def test_train_learns_and_records_history():
     # the weight gradients: it is at least as large as each of them.
     assert np.all(hist.total_grad_norm >= hist.weight_grad_norms.max(axis=1) - 1e-12)
     assert "final loss" in hist.message
+    np.testing.assert_array_equal(hist.epoch_of_step[[0, 7, 8, -1]], [1, 1, 2, 40])
+    assert repr(hist).startswith("History(40 epochs, 320 steps, 3 linear layers, Momentum(")
 
 
 def test_train_history_norms_match_a_manual_step():
