@@ -49,6 +49,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -378,6 +379,17 @@ class LabNotebook:
         (locator or self.page).screenshot(path=str(path))
         return path
 
+    def save_failure_artifacts(self, label: str) -> None:
+        """The whole page, the browser console and the server log's tail, for a failure."""
+        stem = f"FAILED-{label}".replace("/", "_")
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        try:
+            self.page.screenshot(path=str(self.artifacts / f"{stem}.png"), full_page=True)
+        except Exception as err:  # a dead page must not hide the test's own failure
+            self.console.append(f"(screenshot failed: {err})")
+        (self.artifacts / f"{stem}-console.txt").write_text("\n".join(self.console))
+        (self.artifacts / f"{stem}-server.log").write_text(self.server.log_tail(200))
+
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[object]:
@@ -432,30 +444,36 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+@contextmanager
+def lab_page(browser, server: LabServer, label: str) -> Iterator[LabNotebook]:
+    """A fresh browser page on ``server``; afterwards every kernel session is deleted."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    driver = LabNotebook(page, server, ARTIFACTS)
+    driver.name = label
+    try:
+        yield driver
+    finally:
+        context.close()
+        server.delete_sessions()
+
+
+@pytest.fixture(scope="session")
+def open_lab(chromium, lab_server):
+    """``open_lab(label)``: a context manager giving a :class:`LabNotebook` on a new page."""
+    return lambda label: lab_page(chromium, lab_server, label)
+
+
 @pytest.fixture
-def lab(request, chromium, lab_server) -> Iterator[LabNotebook]:
+def lab(request, open_lab) -> Iterator[LabNotebook]:
     """A fresh page driving JupyterLab; every kernel session is deleted afterwards.
 
     On failure the whole page, the browser console and the server log's tail are saved
     under ``tests/browser/artifacts/`` (git-ignored; CI keeps the folder on failure).
     """
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    driver = LabNotebook(page, lab_server, ARTIFACTS)
-    driver.name = request.node.name
-    try:
+    with open_lab(request.node.name) as driver:
         yield driver
-    finally:
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:
-            stem = f"FAILED-{request.node.name}".replace("/", "_")
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            try:
-                page.screenshot(path=str(ARTIFACTS / f"{stem}.png"), full_page=True)
-            except Exception as err:  # a dead page must not hide the test's own failure
-                driver.console.append(f"(screenshot failed: {err})")
-            (ARTIFACTS / f"{stem}-console.txt").write_text("\n".join(driver.console))
-            (ARTIFACTS / f"{stem}-server.log").write_text(lab_server.log_tail(200))
-        context.close()
-        lab_server.delete_sessions()
+            driver.save_failure_artifacts(request.node.name)

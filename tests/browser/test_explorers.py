@@ -94,9 +94,9 @@ def run_headless(path: Path) -> dict:
 
 _KERNEL_EXPLORERS = (
     "__import__('json').dumps([{'name': k, 'kind': v.kind, 'values': v.values, "
-    "'readout': v.readout} for k, v in list(globals().items()) if isinstance(v, "
-    "__import__('mathprog.widgets', fromlist=['Explorer']).Explorer)])"
-)
+    "'readout': v.readout} for k, v in list(globals().items()) if not k.startswith('_') "
+    "and isinstance(v, __import__('mathprog.widgets', fromlist=['Explorer']).Explorer)])"
+)  # names starting with "_" are IPython's output cache (_, _6, ...), not the notebook's
 
 _JS_USER_EXPRESSION = """
 async (expr) => {
@@ -137,7 +137,7 @@ class ExplorerOnPage:
         self.root = lab.page.locator(".mathprog-explorer").nth(index)
 
     def readout(self) -> str:
-        return " ".join(self.root.locator(".mathprog-readout").first.inner_text().split())
+        return " ".join((self.root.locator(".mathprog-readout").first.text_content() or "").split())
 
     def kernel_values(self) -> dict:
         return kernel_explorers(self.lab)[self.name]["values"]
@@ -260,32 +260,38 @@ def _kind_of(widget) -> str:
 NOTEBOOK_PATHS = explorer_notebooks()
 
 
-@pytest.mark.skipif(not NOTEBOOK_PATHS, reason="no notebook in notebooks/ has an explorer yet")
-@pytest.mark.parametrize("notebook", NOTEBOOK_PATHS, ids=[p.stem for p in NOTEBOOK_PATHS])
-def test_explorers_respond_in_jupyterlab(lab, notebook: Path) -> None:
-    lab.open(notebook.name)
-    lab.run_all()
-    assert not lab.unexecuted_prompts(), f"cells not executed: {lab.unexecuted_prompts()}"
-    assert not lab.error_outputs(), "error output in the notebook:\n" + "\n".join(
-        lab.error_outputs()
-    )
+class Findings:
+    """What driving one notebook in JupyterLab showed (one browser session per notebook)."""
 
+    def __init__(self, notebook: Path) -> None:
+        self.notebook = notebook
+        self.run_failure: str | None = None  # open / Run All / match explorers failed
+        self.errors: list[str] = []  # error or stderr outputs shown in a cell
+        self.unexecuted: list[int] = []
+        self.state_problems: list[str] = []  # page state differs from the notebook's code
+        self.interaction_failure: str | None = None  # a slider did not drive the figure
+        self.explorers: list[str] = []
+
+
+def _failure_text(err: BaseException) -> str:
+    return f"{type(err).__name__}: {err}"
+
+
+def _match_explorers(lab, notebook: Path, found: Findings) -> list[ExplorerOnPage]:
+    """Pair every explorer on the page with its kernel variable and its headless twin."""
     namespace = run_headless(notebook)
     in_kernel = kernel_explorers(lab)
     assert in_kernel, f"{notebook.name}: the kernel holds no explorer object"
-
     page = lab.page
     n_shown = page.locator(".mathprog-explorer").count()
     assert n_shown > 0, f"{notebook.name}: no explorer widget rendered"
-
-    # Match each explorer on the page to its kernel variable by kind and readout text.
-    problems: list[str] = []
     shown = []
     for i in range(n_shown):
         root = page.locator(".mathprog-explorer").nth(i)
         root.scroll_into_view_if_needed()
         classes = (root.get_attribute("class") or "").split()
-        readout = " ".join(root.locator(".mathprog-readout").first.inner_text().split())
+        readout = " ".join((root.locator(".mathprog-readout").first.text_content() or "").split())
+        # kind and readout identify the kernel variable (matched on the page's own state)
         matches = [
             name for name, e in in_kernel.items()
             if f"mathprog-{e['kind']}" in classes and " ".join(e["readout"].split()) == readout
@@ -294,39 +300,105 @@ def test_explorers_respond_in_jupyterlab(lab, notebook: Path) -> None:
         name = matches[0]
         twin = namespace.get(name)
         assert twin is not None, f"{name} exists in the kernel but not in the headless run"
-        # The page must show the state the notebook's code left. A known way to break this:
-        # a slider value off the slider's step grid is snapped by the browser and the
-        # snapped value written back to the kernel, silently replacing the notebook's value.
         kernel_values = in_kernel[name]["values"]
         for control, value in twin.values.items():
             if kernel_values[control] != value:
-                problems.append(
+                found.state_problems.append(
                     f"{notebook.name}: {name}.{control} is {value!r} after the notebook's code "
-                    f"but {kernel_values[control]!r} in JupyterLab: the browser snapped it to "
-                    f"the slider's step grid and wrote it back (explorer values, defaults and "
-                    f"those set by .update, must lie on the slider's grid)"
+                    f"(headless) but {kernel_values[control]!r} in JupyterLab"
                 )
         if kernel_values != twin.values:
-            twin.update(**kernel_values)  # continue from the page's state
+            twin.update(**kernel_values)  # carry on from the page's state
         if " ".join(twin.readout.split()) != readout:
-            problems.append(
+            found.state_problems.append(
                 f"{name}: headless readout {twin.readout!r} differs from the page's {readout!r}"
             )
         shown.append(ExplorerOnPage(lab, i, name, twin))
+    return shown
 
-    stem = notebook.stem
-    for ex in shown:
-        ex.root.scroll_into_view_if_needed()
-        lab.screenshot(f"{ex.name}-before", ex.root)
-        for control, widget in ex.twin.controls.items():
-            kind = _kind_of(widget)
-            if kind == "slider":
-                ex.press_arrow(control)
-                ex.type_value(control)
-            elif kind == "choice":
-                ex.choose_other(control)
-        lab.screenshot(f"{ex.name}-after", ex.root)
 
-    errors = lab.error_outputs()
-    assert not errors, f"{stem}: error output after moving the sliders:\n" + "\n".join(errors)
-    assert not problems, "\n".join(problems)
+def _drive(ex: ExplorerOnPage, lab) -> None:
+    """Arrow key and typed value on every slider, another option in every dropdown."""
+    ex.root.scroll_into_view_if_needed()
+    lab.screenshot(f"{ex.name}-before", ex.root)
+    for control, widget in ex.twin.controls.items():
+        kind = _kind_of(widget)
+        if kind == "slider":
+            ex.press_arrow(control)
+            ex.type_value(control)
+        elif kind == "choice":
+            ex.choose_other(control)
+    lab.screenshot(f"{ex.name}-after", ex.root)
+
+
+@pytest.fixture(scope="module", params=NOTEBOOK_PATHS, ids=[p.stem for p in NOTEBOOK_PATHS])
+def explored(request, open_lab) -> Findings:
+    """Open one notebook in JupyterLab, Run All, drive every explorer; record what happened.
+
+    The three tests below read these findings, so one browser pass per notebook yields
+    three separate verdicts (runs cleanly / sliders work / page state equals the code's).
+    """
+    notebook: Path = request.param
+    found = Findings(notebook)
+    with open_lab(notebook.stem) as lab:
+        try:
+            lab.open(notebook.name)
+            lab.run_all()
+            found.unexecuted = lab.unexecuted_prompts()
+            found.errors = lab.error_outputs()
+            shown = _match_explorers(lab, notebook, found)
+        except Exception as err:
+            found.run_failure = _failure_text(err)
+            lab.save_failure_artifacts(notebook.stem)
+            return found
+        found.explorers = [ex.name for ex in shown]
+        try:
+            for ex in shown:
+                _drive(ex, lab)
+        except Exception as err:
+            found.interaction_failure = _failure_text(err)
+        found.errors += [e for e in lab.error_outputs() if e not in found.errors]
+        if found.interaction_failure or found.errors or found.state_problems:
+            lab.save_failure_artifacts(notebook.stem)
+    return found
+
+
+def _require_run(found: Findings) -> None:
+    if found.run_failure:
+        pytest.fail(f"{found.notebook.name} could not be run in JupyterLab: {found.run_failure}")
+
+
+@pytest.mark.skipif(not NOTEBOOK_PATHS, reason="no notebook in notebooks/ has an explorer yet")
+def test_notebook_runs_cleanly_in_jupyterlab(explored: Findings) -> None:
+    """Run All executes every cell and no cell shows an error, before or after the moves."""
+    _require_run(explored)
+    assert not explored.unexecuted, f"code cells not executed: {explored.unexecuted}"
+    assert not explored.errors, "error output in the notebook:\n" + "\n".join(explored.errors)
+
+
+@pytest.mark.skipif(not NOTEBOOK_PATHS, reason="no notebook in notebooks/ has an explorer yet")
+def test_sliders_drive_figure_and_readout(explored: Findings) -> None:
+    """Each arrow key / typed value / option reaches the kernel; the page's figure changes
+    and its readout equals the headless twin's for the new values."""
+    _require_run(explored)
+    assert explored.explorers, "no explorer on the page"
+    assert not explored.interaction_failure, explored.interaction_failure
+
+
+@pytest.mark.skipif(not NOTEBOOK_PATHS, reason="no notebook in notebooks/ has an explorer yet")
+def test_page_shows_the_state_the_code_set(explored: Findings) -> None:
+    """After Run All, each explorer's controls hold the values the notebook's code left.
+
+    Known cause of failure: ipywidgets sliders with ``continuous_update=True`` write back
+    to the kernel any value that noUiSlider's step arithmetic does not reproduce exactly
+    (off the step grid, or a float like 0.9 that comes back as 0.9000000000000001). The
+    write-back from the slider's first render reaches the kernel after the notebook's
+    later ``.update(...)`` cells and silently reverts them. ``continuous_update=False``
+    (arrow keys and typed values still update at once; a drag updates on release) or
+    values that survive the round trip avoid it.
+    """
+    _require_run(explored)
+    assert not explored.state_problems, "\n".join(explored.state_problems) + (
+        "\n(likely cause: a slider with continuous_update=True wrote a snapped value back "
+        "to the kernel after the notebook's .update(); see this test's docstring)"
+    )
