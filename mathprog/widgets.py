@@ -59,6 +59,10 @@ FIGURE_CLASS = "mathprog-figure"
 EXPLORER_CLASS = "mathprog-explorer"
 
 _SLIDER_LAYOUT = {"width": "460px"}
+# Sliders send their value on release (arrow keys and typed values: at once), not while
+# dragging. With continuous_update=True the slider's first render writes back the value
+# snapped to its step grid (10**-0.3 = 0.501 for h = 0.5), which reaches the kernel after a
+# notebook's later .update(...) cells and silently reverts them (seen in tests/browser).
 _STYLE = {"description_width": "70px"}
 
 
@@ -126,7 +130,7 @@ def _log_slider(name: str, value: float, lo: float, hi: float, step: float = 0.0
         raise ValueError(f"{name}: the slider range needs 0 < lo < hi, got ({lo}, {hi})")
     w = W.FloatLogSlider(value=value, base=10.0, min=math.log10(lo), max=math.log10(hi),
                          step=step, description=name, readout_format=".3g",
-                         continuous_update=True, layout=_SLIDER_LAYOUT, style=_STYLE,
+                         continuous_update=False, layout=_SLIDER_LAYOUT, style=_STYLE,
                          tooltip=tooltip)
     w.value = value  # FloatLogSlider clamps on construction before min/max are set
     return _Control(name, w, "log", lo, hi)
@@ -135,7 +139,7 @@ def _log_slider(name: str, value: float, lo: float, hi: float, step: float = 0.0
 def _lin_slider(name: str, value: float, lo: float, hi: float, step: float,
                 fmt_: str = ".3g", tooltip: str = "") -> _Control:
     w = W.FloatSlider(value=value, min=lo, max=hi, step=step, description=name,
-                      readout_format=fmt_, continuous_update=True, layout=_SLIDER_LAYOUT,
+                      readout_format=fmt_, continuous_update=False, layout=_SLIDER_LAYOUT,
                       style=_STYLE, tooltip=tooltip)
     return _Control(name, w, "float", lo, hi)
 
