@@ -253,11 +253,11 @@ class GradCheckReport:
             return "all checks passed"
         hint = _scale_hint(s)
         kinked = [c for c in self.failures if c.n_kinks]
-        if kinked and not self.kinks_skipped:
+        if kinked and not self.kinks_skipped:  # then the kinks explain more than the scale
             n = sum(c.n_kinks for c in kinked)
-            hint += (
-                f"; but {n} entries of the failing checks crossed a ReLU kink, so this "
-                "may be a false alarm: check again with skip_kinks=True"
+            hint = (
+                f" ({n} entries of the failing checks crossed a ReLU kink, so this may be a "
+                "false alarm: check again with skip_kinks=True)"
             )
         if s.layer == "loss":
             return (
@@ -277,6 +277,10 @@ class GradCheckReport:
         else:
             stop = labels.index(after.layer) + 1 if after.layer in labels else start
         between = [f"{label} ({kind})" for label, kind in self.layers[start:stop]]
+        if any(c.passed and c.layer == s.layer for c in self.checks):
+            # a sibling parameter of the same layer passes, so the gradient arriving at this
+            # layer is right: the error is in this parameter's own formula
+            between = []
         places = []
         if s.layer != "input":
             places.append(f"the {s.name} gradient of layer {s.layer} ({s.kind}) itself")
