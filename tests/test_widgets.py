@@ -326,3 +326,13 @@ def test_figure_saves_with_the_moving_artists():
     np.testing.assert_array_equal(_decoded(buf.getvalue()), ex.rgba()[:, :, :3])
     ex.update(lr=0.05)  # and the explorer keeps working after an external draw
     np.testing.assert_array_equal(_decoded(ex.png()), ex.rgba()[:, :, :3])
+
+
+@pytest.mark.parametrize("factory", [mw.tangent_explorer, mw.lr_explorer, mw.path_explorer])
+def test_sliders_send_values_on_release(factory):
+    """A slider rendered in the page snaps its value to the step grid; with continuous
+    updates it would write that back and undo a notebook's later .update(...) calls."""
+    ex = factory()
+    for control in ex.controls.values():
+        if isinstance(control, (W.FloatSlider, W.FloatLogSlider)):
+            assert control.continuous_update is False
