@@ -336,15 +336,23 @@ class LabNotebook:
             raise AssertionError(
                 f"{self.name}: Run All executed nothing in {RUN_ALL_ATTEMPTS} tries"
             )
-        # Done when the last code cell has a number (not [*]) and the kernel is idle again.
+        # Done when the last code cell has a number (not [*]) and the kernel is idle, or
+        # when a cell failed (Run All stops there) and the kernel has stayed idle for 2 s.
         last = n_code - 1
-        done = self._wait_for(
-            lambda: self._prompt(last)[1:-2].strip().isdigit()
-            and self.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").count()
-            > 0,
-            timeout_ms,
-        )
-        if not done:
+        idle = self.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+        idle_since: list[float] = []
+
+        def finished() -> bool:
+            if idle.count() == 0:
+                idle_since.clear()
+                return False
+            if self._prompt(last)[1:-2].strip().isdigit():
+                return True
+            if not idle_since:
+                idle_since.append(time.monotonic())
+            return bool(self.error_outputs()) and time.monotonic() - idle_since[0] > 2.0
+
+        if not self._wait_for(finished, timeout_ms):
             raise AssertionError(
                 f"{self.name}: Run All did not finish within {timeout_ms / 1000:.0f} s "
                 f"(last prompt {self._prompt(last)!r})"
