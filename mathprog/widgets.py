@@ -751,7 +751,8 @@ class PathExplorer(Explorer):
             return (f"diverged at step {traj.diverged_at} "
                     f"(loss = {_efmt(traj.diverged_value)})")
         if traj.converged_at is not None:
-            return f"converged in {traj.converged_at} steps"
+            k = traj.converged_at
+            return f"converged in {k} step{'s' if k != 1 else ''}"
         dist = float(np.linalg.norm(traj.xs[-1] - self.objective.minimizer)) if hasattr(
             self.objective, "minimizer") else None
         where = f", {_efmt(dist)} from the minimum" if dist is not None else ""
