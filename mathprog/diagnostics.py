@@ -469,7 +469,11 @@ def _gradient_findings(
         rows = np.isfinite(g_in).all(axis=1) & (g_in > 0).all(axis=1)
         if not rows.any():
             return []
+        # typical depth profile: the per-layer median over the steps (for its ratio), and
+        # the median of the per-step fitted factors
         med = gradient_profile(np.exp(np.median(np.log(g_in[rows]), axis=0)))
+        if med is not None:
+            med["factor"] = float(np.median([gradient_profile(r)["factor"] for r in g_in[rows]]))
     found = []
     # The step with the largest finite global gradient norm: where an explosion shows most.
     size = totals if totals.shape == (len(g_in),) else np.sqrt(np.nansum(g_w**2, axis=1))
@@ -539,7 +543,7 @@ def diagnose(history: Any, **thresholds: float) -> Diagnosis:
        flowing into the first layer is at least ``explode_ratio`` (100) times the one
        flowing into the last layer, growing at least ``explode_factor`` (1.1) per layer:
        names the layer where the growth starts and the fitted factor per layer
-       (:func:`gradient_profile`), beside the median factor over training.
+       (:func:`gradient_profile`), beside the median of the per-step factors.
     3. ``vanishing`` -- over training (median profile) the first layer receives at most
        ``1/explode_ratio`` of the last layer's gradient, shrinking by ``1/explode_factor``
        or more per layer.
