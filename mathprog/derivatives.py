@@ -134,10 +134,21 @@ def _scalar(f: Callable, x: np.ndarray, who: str) -> float:
     return float(arr.reshape(()))
 
 
-def _steps(x: np.ndarray, h: Any, method: str) -> np.ndarray:
-    """The requested steps at x, made exactly representable: (x + h) - x."""
+def _steps(x: np.ndarray, h: Any, method: str, sign: float = 1.0) -> np.ndarray:
+    """The requested steps at x, made exactly representable: (x + h) - x.
+
+    A step below half the spacing of floats at x vanishes (x + h == x); dividing by it would
+    give nan, so say so instead.
+    """
     step = optimal_step(method, x) if h is None else _check_h(h)
-    return (x + step) - x
+    actual = sign * ((x + sign * step) - x)
+    if np.any(actual == 0):
+        spacing = float(np.max(np.spacing(np.abs(x))))
+        raise ValueError(
+            f"h = {float(np.min(step)):.3g} is too small at x: x + h rounds back to x "
+            f"(floats there are {spacing:.3g} apart); use a larger h"
+        )
+    return actual
 
 
 def _result(d: np.ndarray) -> Any:
@@ -180,7 +191,7 @@ def backward_difference(f: Callable, x: Any, h: float | None = None) -> Any:
     """
     _check_callable(f)
     x = _as_point(x)
-    step = x - (x - (optimal_step("backward", x) if h is None else _check_h(h)))
+    step = _steps(x, h, "backward", sign=-1.0)
     d = (_eval(f, x) - _eval(f, x - step)) / step
     return _result(d)
 

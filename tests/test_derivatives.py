@@ -289,3 +289,12 @@ def test_gradient_inplace_needs_a_writable_float64_array():
         gradient(np.sum, [1.0, 2.0], inplace=True)
     with pytest.raises(ValueError, match="finite"):
         gradient(np.sum, np.array([1.0, math.inf]), inplace=True)
+
+
+@pytest.mark.parametrize(
+    "method", [forward_difference, backward_difference, central_difference, second_derivative]
+)
+def test_step_that_rounds_to_zero_is_a_clear_error(method):
+    # 1 + 1e-17 == 1 in float64: the difference quotient would be 0/0.
+    with pytest.raises(ValueError, match="h = 1e-17 is too small"):
+        method(math.sin, 1.0, h=1e-17)
