@@ -286,7 +286,14 @@ class GradientMonitor:
 
 from dataclasses import dataclass, field  # noqa: E402
 
-__all__ += ["DIAGNOSE_THRESHOLDS", "Diagnosis", "Finding", "diagnose", "gradient_profile"]
+__all__ += [
+    "DIAGNOSE_THRESHOLDS",
+    "FINDING_KINDS",
+    "Diagnosis",
+    "Finding",
+    "diagnose",
+    "gradient_profile",
+]
 
 DIAGNOSE_THRESHOLDS: dict[str, float] = {
     # exploding: at the step with the largest finite gradient, the gradient flowing into the
@@ -295,7 +302,8 @@ DIAGNOSE_THRESHOLDS: dict[str, float] = {
     "explode_ratio": 100.0,
     "explode_factor": 1.1,
     # vanishing: the mirror image (<= 1/explode_ratio, <= 1/explode_factor per layer) on the
-    # median profile over training -- a persistent shrinkage, not one odd step.
+    # typical profile over training (per-layer medians; median of the per-step factors) --
+    # a persistent shrinkage, not one odd step.
     # lr_too_high, from completed finite epochs: an epoch whose loss is rise_tol above the
     # previous one is a rise; the loss is "rising" when the last epoch is rising_tol above
     # the best; "oscillating" when >= oscillation_frac of the epoch-to-epoch changes (and
@@ -315,6 +323,7 @@ DIAGNOSE_THRESHOLDS: dict[str, float] = {
 }
 
 FINDING_KINDS = ("nonfinite", "exploding", "vanishing", "lr_too_high", "plateau", "healthy")
+"""The possible ``Finding.kind`` values, in the order :func:`diagnose` checks them."""
 
 
 def _fmt(v: Any) -> str:

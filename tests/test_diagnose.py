@@ -11,6 +11,7 @@ from mathprog import nn, optim
 from mathprog.data import load_digits, train_test_split
 from mathprog.diagnostics import (
     DIAGNOSE_THRESHOLDS,
+    FINDING_KINDS,
     Diagnosis,
     Finding,
     diagnose,
@@ -255,6 +256,18 @@ def test_rejects_unknown_and_bad_thresholds():
         diagnose(h, plateau_epochs=2.5)
     with pytest.raises(TypeError, match="rise_tol"):
         diagnose(h, rise_tol="big")
+
+
+def test_every_kind_is_a_documented_kind():
+    cases = [
+        make_history(HEALTHY),
+        make_history([2.2, 1.5, 1.3], blowup=(3, 24)),
+        make_history(HEALTHY, worst_factor=2.0),
+        make_history([2.3026, 2.3025, 2.3026, 2.3025], factor=0.3),
+        make_history([2.2, 1.4, 1.1, 1.5, 1.9]),
+    ]
+    seen = {k for h in cases for k in diagnose(h).kinds}
+    assert seen == set(FINDING_KINDS)
 
 
 def test_thresholds_are_documented_defaults():
