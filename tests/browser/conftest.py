@@ -454,7 +454,8 @@ def pytest_runtest_makereport(item, call):
 
 @contextmanager
 def lab_page(browser, server: LabServer, label: str) -> Iterator[LabNotebook]:
-    """A fresh browser page on ``server``; afterwards every kernel session is deleted."""
+    """A fresh browser context and page on ``server`` (no state shared between notebooks:
+    a shared context measured no faster); afterwards every kernel session is deleted."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import re
+import time
 import warnings
 from pathlib import Path
 
@@ -271,6 +272,7 @@ class Findings:
         self.state_problems: list[str] = []  # page state differs from the notebook's code
         self.interaction_failure: str | None = None  # a slider did not drive the figure
         self.explorers: list[str] = []
+        self.timings: dict[str, float] = {}
 
 
 def _failure_text(err: BaseException) -> str:
@@ -340,13 +342,23 @@ def explored(request, open_lab) -> Findings:
     """
     notebook: Path = request.param
     found = Findings(notebook)
+    clock = [time.perf_counter()]
+
+    def lap(what: str) -> None:
+        now = time.perf_counter()
+        found.timings[what] = now - clock[0]
+        clock[0] = now
+
     with open_lab(notebook.stem) as lab:
         try:
             lab.open(notebook.name)
+            lap("open")
             lab.run_all()
+            lap("run all")
             found.unexecuted = lab.unexecuted_prompts()
             found.errors = lab.error_outputs()
             shown = _match_explorers(lab, notebook, found)
+            lap("headless twin")
         except Exception as err:
             found.run_failure = _failure_text(err)
             lab.save_failure_artifacts(notebook.stem)
@@ -357,9 +369,12 @@ def explored(request, open_lab) -> Findings:
                 _drive(ex, lab)
         except Exception as err:
             found.interaction_failure = _failure_text(err)
+        lap("controls")
         found.errors += [e for e in lab.error_outputs() if e not in found.errors]
         if found.interaction_failure or found.errors or found.state_problems:
             lab.save_failure_artifacts(notebook.stem)
+        spent = ", ".join(f"{k} {v:.1f} s" for k, v in found.timings.items())
+        print(f"[browser] {notebook.name}: {spent}; Run All attempts: {lab.run_all_attempts}")
     return found
 
 
