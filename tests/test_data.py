@@ -240,7 +240,9 @@ def test_wheel_ships_the_data_and_loads_it_outside_the_repository(tmp_path):
         shutil.copy(ROOT / name, src / name)
 
     def run(*args, **kwargs):
-        return subprocess.run(args, check=True, capture_output=True, text=True, **kwargs)
+        done = subprocess.run(args, capture_output=True, text=True, **kwargs)
+        assert done.returncode == 0, f"{args[:5]} failed:\n{done.stdout}\n{done.stderr}"
+        return done
 
     pip = (sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input")
     run(*pip, "wheel", str(src), "--no-deps", "--no-build-isolation", "--no-index",
