@@ -25,7 +25,8 @@ class Result:
     note: str = ""
 
     def line(self) -> str:
-        target = f" (target {self.target}: {'met' if self.met else 'MISSED'})" if self.target else ""
+        verdict = "met" if self.met else "MISSED"
+        target = f" (target {self.target}: {verdict})" if self.target else ""
         note = f" - {self.note}" if self.note else ""
         return f"{self.name}: {self.value:.4g} {self.unit}{target}{note}"
 
