@@ -437,3 +437,22 @@ def test_trajectory_repr():
 def test_subclassing_optimizer_needs_update():
     with pytest.raises(NotImplementedError):
         Optimizer(0.1).step([np.zeros(1)], [np.zeros(1)])
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_a_row_of_learning_rates_sweeps_columns_in_one_go(name):
+    # Notebook 07 tunes its race this way: column j of X runs with learning rate lrs[j].
+    lrs = np.array([1e-3, 1e-2, 1e-1])
+    rng = np.random.default_rng(0)
+    x0 = rng.normal(size=2)
+    grads = [rng.normal(size=2) for _ in range(5)]
+    swept = make_optimizer(name, 1.0)
+    swept.lr = lrs
+    X = np.repeat(x0[:, None], lrs.size, axis=1)
+    for g in grads:
+        swept.step([X], [np.repeat(g[:, None], lrs.size, axis=1)])
+    for j, lr in enumerate(lrs):
+        single, x = make_optimizer(name, lr), x0.copy()
+        for g in grads:
+            single.step([x], [g.copy()])
+        np.testing.assert_allclose(X[:, j], x, rtol=1e-12, atol=0)
