@@ -25,6 +25,7 @@ _SUBMODULES = (
     "optim",
     "plotting",
     "regression",
+    "training",
     "widgets",
 )
 

@@ -21,15 +21,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "GradientMonitor",
     "clip_by_norm",
     "clip_by_value",
+    "diagnose",
+    "DIAGNOSE_THRESHOLDS",
+    "Diagnosis",
+    "Finding",
+    "FINDING_KINDS",
     "global_norm",
+    "gradient_profile",
+    "GradientMonitor",
 ]
 
 # PyTorch's clip_grad_norm_ divides by (total_norm + 1e-6): the scale never divides by zero
@@ -283,17 +290,6 @@ class GradientMonitor:
 # diagnose() reads a finished run -- a mathprog.nn.History or any object with its fields --
 # and returns findings in plain words, each with the numbers it rests on. All thresholds
 # are keyword arguments; their defaults and meaning are in DIAGNOSE_THRESHOLDS.
-
-from dataclasses import dataclass, field  # noqa: E402
-
-__all__ += [
-    "DIAGNOSE_THRESHOLDS",
-    "FINDING_KINDS",
-    "Diagnosis",
-    "Finding",
-    "diagnose",
-    "gradient_profile",
-]
 
 DIAGNOSE_THRESHOLDS: dict[str, float] = {
     # exploding: at the step with the largest finite gradient, the gradient flowing into the
