@@ -19,8 +19,11 @@ $(STAMP): pyproject.toml | $(PY)
 
 setup: $(STAMP)
 
+# JupyterLab refuses to run as root without --allow-root (containers, CI machines).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: setup
-	$(PY) -m jupyter lab --notebook-dir=notebooks
+	$(PY) -m jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
 test: setup
 	$(PY) -m pytest
