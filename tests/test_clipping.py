@@ -1,4 +1,4 @@
-"""Tests for the clipping and monitoring half of mathprog.diagnostics."""
+"""Tests for the gradient clipping and the gradient monitor of mathprog.training."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mathprog import nn
-from mathprog.diagnostics import GradientMonitor, clip_by_norm, clip_by_value, global_norm
+from mathprog.training import GradientMonitor, clip_by_norm, clip_by_value, global_norm
 
 
 def _grads(seed: int, scale: float = 1.0) -> list[np.ndarray]:
