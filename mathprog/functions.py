@@ -21,18 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from mathprog import _checks as check
+
 __all__ = ["Objective", "Quadratic", "Ravine", "Rosenbrock", "Himmelblau", "Beale"]
 
 Window = tuple[tuple[float, float], ...]
-
-
-def _real(value: Any, name: str) -> float:
-    """``value`` as a finite float, or a clear error naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return float(value)
 
 
 class Objective:
@@ -177,13 +170,13 @@ class Ravine(Quadratic):
 
     def __init__(self, condition_number: float = 50.0, angle: float = 30.0,
                  curvature: float = 1.0, center: Any = (0.0, 0.0)) -> None:
-        kappa = _real(condition_number, "condition_number")
+        kappa = check.number(condition_number, "condition_number")
         if kappa < 1:
             raise ValueError(f"condition_number must be >= 1, got {kappa}")
-        curvature = _real(curvature, "curvature")
+        curvature = check.number(curvature, "curvature")
         if curvature <= 0:
             raise ValueError(f"curvature must be positive, got {curvature}")
-        self.angle = _real(angle, "angle")
+        self.angle = check.number(angle, "angle")
         center = np.array(center, dtype=np.float64)
         if center.shape != (2,) or not np.all(np.isfinite(center)):
             raise ValueError(f"center must be a finite point of shape (2,), got {center!r}")
@@ -211,7 +204,7 @@ class Rosenbrock(Objective):
     """
 
     def __init__(self, a: float = 1.0, b: float = 100.0) -> None:
-        self.a, self.b = _real(a, "a"), _real(b, "b")
+        self.a, self.b = check.number(a, "a"), check.number(b, "b")
         if self.b <= 0:
             raise ValueError(f"b must be positive, got {self.b}")
         self.minimizer = np.array([self.a, self.a**2])
