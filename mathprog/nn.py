@@ -225,7 +225,7 @@ class Sequential(Layer):
         for i, layer in enumerate(layers):
             check.has(layer, f"layers[{i}]", "forward", "backward", "params", "grads")
         self.layers = list(layers)
-        _check_unique(self)
+        list(named_layers(self))  # refuses a layer object used twice
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         for layer in self.layers:
@@ -306,10 +306,17 @@ def named_layers(model: Any, *, blocks: bool = False) -> Iterator[tuple[str, Any
 
     Yields ``(label, layer)`` with labels like ``"0"``, ``"2"``, ``"1.block.0"``; with
     ``blocks=True`` the containers below the top are yielded too, before their contents.
+    Raises ValueError if one layer object appears twice (it holds one forward's cache).
     """
     stack: list[tuple[str, Any]] = [("", model)]
+    seen: dict[int, str] = {}
     while stack:
         label, layer = stack.pop()
+        if id(layer) in seen:
+            raise ValueError(f"layers: {label} ({layer!r}) is the same object as "
+                             f"{seen[id(layer)]}; a layer caches one forward pass, so create "
+                             "a new one for each position (tied weights are not supported)")
+        seen[id(layer)] = label or "model"
         kids = ([(str(i), c) for i, c in enumerate(layer.layers)]
                 if isinstance(layer, Sequential) else
                 [("block", layer.block)] if isinstance(layer, Residual) else None)
@@ -317,16 +324,6 @@ def named_layers(model: Any, *, blocks: bool = False) -> Iterator[tuple[str, Any
             yield label or "model", layer
         if kids is not None:
             stack.extend((f"{label}.{k}" if label else k, c) for k, c in reversed(kids))
-
-
-def _check_unique(model: Layer) -> None:
-    seen: dict[int, str] = {}
-    for label, layer in named_layers(model, blocks=True):
-        if id(layer) in seen:
-            raise ValueError(f"layers: {label} ({layer!r}) is the same object as "
-                             f"{seen[id(layer)]}; a layer caches one forward pass, so create "
-                             "a new one for each position (tied weights are not supported)")
-        seen[id(layer)] = label
 
 
 def mlp(sizes: Sequence[int], *, activation: str = "relu", init: str | None = None,
@@ -404,7 +401,8 @@ class SoftmaxCrossEntropy:
             raise RuntimeError("SoftmaxCrossEntropy.backward called before forward")
         grad = self.probs.copy()
         grad[np.arange(len(grad)), self.target] -= 1
-        return grad / grad.dtype.type(len(grad))
+        grad *= grad.dtype.type(1.0 / len(grad))
+        return grad
 
     __call__ = forward
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from mathprog import _checks as check
-from mathprog.nn import SoftmaxCrossEntropy, linear_layers, named_layers
+from mathprog.nn import MSELoss, SoftmaxCrossEntropy, linear_layers, named_layers
 
 __all__ = ["clip_by_norm", "clip_by_value", "global_norm", "GradientMonitor", "History",
            "train"]
@@ -235,9 +235,12 @@ class History:
         return line
 
 
-def _data(X: Any, y: Any, loss: Any, dt: np.dtype, n_out: int, name: str) -> tuple[Any, Any]:
+def _data(X: Any, y: Any, loss: Any, dt: np.dtype, n_in: int, n_out: int,
+          name: str) -> tuple[Any, Any]:
     """``X`` in the model's dtype and ``y`` checked against the loss, before any step runs."""
     X = check.array(X, f"{name} X", ndim=2, dtype=dt)
+    if X.shape[1] != n_in:
+        raise ValueError(f"{name} X has {X.shape[1]} features, the training X {n_in}")
     y = np.asarray(y)
     if len(y) != len(X):
         raise ValueError(f"{name} y has {len(y)} rows but X has {len(X)}")
@@ -250,11 +253,15 @@ def _data(X: Any, y: Any, loss: Any, dt: np.dtype, n_out: int, name: str) -> tup
                              f"outputs, got [{y.min()}, {y.max()}]")
     elif y.dtype.kind in "biuf":
         y = check.array(y, f"{name} y", dtype=dt)
+        if isinstance(loss, MSELoss) and y.shape != (len(X), n_out):
+            raise ValueError(f"{name} y must have the model's output shape ({len(X)}, {n_out}) "
+                             f"for MSELoss, got {y.shape}")
     return X, y
 
 
-def _step(model: Any, loss: Any, optimizer: Any, xb: Any, yb: Any, params: list, grads: list,
-          mon: Any, clip_norm: float | None, clip_value: float | None) -> tuple[float, float, Any]:
+def _step(model: Any, loss: Any, optimizer: Any, params: list, grads: list, mon: Any,
+          clip_norm: float | None, clip_value: float | None, xb: Any,
+          yb: Any) -> tuple[float, float, Any]:
     """One mini-batch: returns (loss, global gradient norm before clipping, outputs)."""
     out = model.forward(xb)
     value = loss.forward(out, yb)
@@ -276,6 +283,28 @@ def _step(model: Any, loss: Any, optimizer: Any, xb: Any, yb: Any, params: list,
         clip_by_norm(grads, clip_norm, in_place=True)
     optimizer.step(params, grads)
     return value, total, out
+
+
+def _epoch(run: tuple, Xs: np.ndarray, ys: np.ndarray, hist: History, epoch: int,
+           steps: list[tuple[float, float]], classify: bool) -> bool:
+    """One pass over the shuffled data, recorded in ``hist``; True if it blew up."""
+    total_loss, correct, n = 0.0, 0, len(Xs)
+    for start in range(0, n, hist.batch_size):
+        xb, yb = Xs[start:start + hist.batch_size], ys[start:start + hist.batch_size]
+        value, norm, out = _step(*run, xb, yb)
+        steps.append((value, norm))
+        if not (math.isfinite(value) and math.isfinite(norm)):
+            hist.nonfinite_at = (epoch, len(steps) - 1)
+            hist.nonfinite_kind = "loss" if not math.isfinite(value) else "gradient"
+            # the epoch that blew up gets the non-finite loss (nan for a gradient)
+            hist.epoch_loss.append(value if not math.isfinite(value) else math.nan)
+            return True
+        total_loss += value * len(xb)
+        correct += int(np.count_nonzero(out.argmax(axis=1) == yb)) if classify else 0
+    hist.epoch_loss.append(total_loss / n)
+    if classify:
+        hist.epoch_acc.append(correct / n)
+    return False
 
 
 def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
@@ -326,11 +355,11 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
     dt = model.params[0].dtype
     X = check.array(X, "X", ndim=2, dtype=dt)
     n_out = model.forward(X[:1]).shape[1]
-    X, y = _data(X, y, loss, dt, n_out, "training")
+    X, y = _data(X, y, loss, dt, X.shape[1], n_out, "training")
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise TypeError("validation must be a pair (X_val, y_val)")
-        Xv, yv = _data(*validation, loss, dt, n_out, "validation")
+        Xv, yv = _data(*validation, loss, dt, X.shape[1], n_out, "validation")
     classify = isinstance(loss, SoftmaxCrossEntropy)
     params, grads = model.params, model.grads  # the same arrays for the model's life
     named = linear_layers(model)
@@ -343,29 +372,11 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
                    steps_per_epoch=-(-len(X) // batch_size))
     steps: list[tuple[float, float]] = []
     rng = np.random.default_rng(seed)
+    run = (model, loss, optimizer, params, grads, mon, clip_norm, clip_value)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(1, epochs + 1):
             perm = rng.permutation(len(X))
-            Xs, ys = X[perm], y[perm]
-            total_loss, correct = 0.0, 0
-            for start in range(0, len(X), batch_size):
-                xb, yb = Xs[start:start + batch_size], ys[start:start + batch_size]
-                value, norm, out = _step(model, loss, optimizer, xb, yb, params, grads, mon,
-                                         clip_norm, clip_value)
-                steps.append((value, norm))
-                if not (math.isfinite(value) and math.isfinite(norm)):
-                    hist.nonfinite_at = (epoch, len(steps) - 1)
-                    hist.nonfinite_kind = "loss" if not math.isfinite(value) else "gradient"
-                    break
-                total_loss += value * len(xb)
-                correct += int(np.count_nonzero(out.argmax(axis=1) == yb)) if classify else 0
-            stopped = hist.nonfinite_at is not None
-            if stopped:  # the epoch that blew up gets the non-finite loss (nan for a gradient)
-                hist.epoch_loss.append(value if not math.isfinite(value) else math.nan)
-            else:
-                hist.epoch_loss.append(total_loss / len(X))
-                if classify:
-                    hist.epoch_acc.append(correct / len(X))
+            stopped = _epoch(run, X[perm], y[perm], hist, epoch, steps, classify)
             if validation is not None and not stopped:
                 out = model.forward(Xv)
                 hist.val_loss.append(loss.forward(out, yv))
