@@ -41,6 +41,10 @@ class Layer:
     _grad_names: tuple[str, ...] = ()
     _cache: tuple[str, ...] = ()
 
+    def __init__(self) -> None:
+        for name in self._cache:
+            setattr(self, name, None)
+
     def forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -76,6 +80,9 @@ class Layer:
                 setattr(layer, n, None)
         return new
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
     def _cached(self, name: str) -> np.ndarray:
         value = getattr(self, name)
         if value is None:
@@ -84,29 +91,15 @@ class Layer:
 
 
 class Linear(Layer):
-    """Affine layer ``y = x @ W + b``.
+    """Affine layer ``y = x @ W + b`` with ``W`` of shape ``(n_in, n_out)``.
 
     Local derivatives, for ``g = dL/dy``: ``dL/dW = x.T @ g``, ``dL/db = g.sum(axis=0)``,
-    ``dL/dx = g @ W.T``.
-
-    Parameters
-    ----------
-    n_in, n_out : int
-    init : {"he", "xavier", "lecun", "normal", "zeros"}, default "he"
-        Weights from N(0, std²), std = ``gain`` × sqrt(2/n_in) (He, for ReLU),
-        sqrt(2/(n_in+n_out)) (Xavier, for tanh), sqrt(1/n_in) (LeCun) or 1 ("normal");
-        "zeros" gives zero weights. Biases start at zero.
-    gain : float, default 1.0
-    rng : None, int or numpy Generator
-        Pass one Generator to all layers of a model so they differ.
-    dtype : np.float32 or np.float64
-    bias : bool, default True
-
-    Attributes
-    ----------
-    W, b, dW, db : arrays
-    grad_input : array or None
-        The ``dL/dx`` the last backward returned (read by the gradient monitor).
+    ``dL/dx = g @ W.T``. ``init`` draws ``W`` from N(0, std²) with std = ``gain`` ×
+    sqrt(2/n_in) ("he", for ReLU), sqrt(2/(n_in+n_out)) ("xavier", for tanh), sqrt(1/n_in)
+    ("lecun") or 1 ("normal"); "zeros" gives zero weights. Biases start at zero. ``rng``
+    (None, an int or a Generator: pass one to all layers so they differ); ``dtype`` np.float32
+    or np.float64. After backward: ``dW``, ``db`` and ``grad_input`` (the ``dL/dx`` returned,
+    read by the gradient monitor).
     """
 
     _cache = ("x", "grad_input")
@@ -129,8 +122,7 @@ class Linear(Layer):
             self._param_names, self._grad_names = ("W", "b"), ("dW", "db")
         else:
             self._param_names, self._grad_names = ("W",), ("dW",)
-        self.x: np.ndarray | None = None
-        self.grad_input: np.ndarray | None = None
+        super().__init__()
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if getattr(x, "ndim", 0) != 2 or x.shape[1] != self.n_in:
@@ -157,9 +149,6 @@ class ReLU(Layer):
 
     _cache = ("mask",)
 
-    def __init__(self) -> None:
-        self.mask: np.ndarray | None = None
-
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = x > 0
         return np.maximum(x, 0)
@@ -167,17 +156,11 @@ class ReLU(Layer):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         return grad_out * self._cached("mask")  # a bool mask keeps grad_out's dtype
 
-    def __repr__(self) -> str:
-        return "ReLU()"
-
 
 class Tanh(Layer):
     """``tanh(x)``; local derivative ``1 - tanh(x)²`` (reuses the forward output)."""
 
     _cache = ("out",)
-
-    def __init__(self) -> None:
-        self.out: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.out = np.tanh(x)
@@ -187,18 +170,12 @@ class Tanh(Layer):
         out = self._cached("out")
         return grad_out * (1 - out * out)
 
-    def __repr__(self) -> str:
-        return "Tanh()"
-
 
 class Sigmoid(Layer):
     """``sigmoid(x) = 1 / (1 + exp(-x))``, computed as ``(1 + tanh(x/2)) / 2`` (no overflow);
     local derivative ``s (1 - s)``."""
 
     _cache = ("out",)
-
-    def __init__(self) -> None:
-        self.out: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.out = 0.5 * (np.tanh(0.5 * x) + 1)
@@ -207,9 +184,6 @@ class Sigmoid(Layer):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         s = self._cached("out")
         return grad_out * (s * (1 - s))
-
-    def __repr__(self) -> str:
-        return "Sigmoid()"
 
 
 class Sequential(Layer):
@@ -362,7 +336,15 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-class SoftmaxCrossEntropy:
+class _Loss:
+    def __call__(self, pred: np.ndarray, target: Any) -> float:
+        return self.forward(pred, target)  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class SoftmaxCrossEntropy(_Loss):
     """Softmax then cross-entropy against integer labels, mean over the batch.
 
     ``L = mean_i [logsumexp(z_i) - z_i[y_i]]`` with the log-sum-exp shift (no overflow);
@@ -404,13 +386,9 @@ class SoftmaxCrossEntropy:
         grad *= grad.dtype.type(1.0 / len(grad))
         return grad
 
-    __call__ = forward
-
-    def __repr__(self) -> str:
-        return "SoftmaxCrossEntropy()"
 
 
-class MSELoss:
+class MSELoss(_Loss):
     """Mean squared error over all elements, ``L = mean((pred - target)²)``; gradient
     ``2 (pred - target) / pred.size``. Same as ``torch.nn.functional.mse_loss``; shapes must
     match exactly (no silent broadcasting) and the target must be finite."""
@@ -435,10 +413,6 @@ class MSELoss:
             raise RuntimeError("MSELoss.backward called before forward")
         return self.diff * self.diff.dtype.type(2.0 / self.diff.size)
 
-    __call__ = forward
-
-    def __repr__(self) -> str:
-        return "MSELoss()"
 
 
 def predict(model: Any, X: Any) -> np.ndarray:

@@ -100,9 +100,8 @@ def _labelled(data: Any, name: str, ndim: int) -> list[tuple[str | None, np.ndar
     return out
 
 
-def evaluate_grid(
-    f: Callable[[np.ndarray], Any], window: Window, resolution: int = 200
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def evaluate_grid(f: Callable[[np.ndarray], Any], window: Window,
+        resolution: int = 200)-> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Evaluate a 2-D function on a regular grid.
 
     Parameters
@@ -138,15 +137,8 @@ def evaluate_grid(
     return X, Y, Z
 
 
-def _plot_function(
-    f: Callable[[np.ndarray], Any],
-    xlim: tuple[float, float],
-    *,
-    ax: Axes | None = None,
-    num: int = 400,
-    label: str | None = None,
-    **line_kw: Any,
-) -> Axes:
+def _plot_function(f: Callable[[np.ndarray], Any], xlim: tuple[float, float], *,
+        ax: Axes | None = None, num: int = 400, label: str | None = None, **line_kw: Any)-> Axes:
     """Plot ``f`` on the interval ``xlim`` (f is called on an array, or point by point)."""
     ax = _axes(ax)
     lo, hi = _interval(xlim)
@@ -165,16 +157,9 @@ def _plot_function(
     return ax
 
 
-def function_with_tangent(
-    f: Callable[[float], Any],
-    x0: float,
-    slope: float,
-    *,
-    xlim: tuple[float, float] | None = None,
-    h: float | None = None,
-    ax: Axes | None = None,
-    label: str = "f(x)",
-) -> Axes:
+def function_with_tangent(f: Callable[[float], Any], x0: float, slope: float, *,
+        xlim: tuple[float, float] | None = None, h: float | None = None, ax: Axes | None = None,
+        label: str = "f(x)")-> Axes:
     """Plot f, its tangent line at ``x0`` with the given ``slope``, and a secant.
 
     Parameters
@@ -210,16 +195,10 @@ def function_with_tangent(
     return ax
 
 
-def error_vs_h(
-    hs: ArrayLike,
-    errors: Mapping[str, ArrayLike],
-    *,
-    mark_best: bool | Sequence[str] | Mapping[str, float] = True,
-    references: Mapping[str, float] | None = None,
-    ax: Axes | None = None,
-    floor: float = 1e-18,
-    legend_loc: str = "best",
-) -> Axes:
+def error_vs_h(hs: ArrayLike, errors: Mapping[str, ArrayLike], *,
+        mark_best: bool | Sequence[str] | Mapping[str, float] = True,
+        references: Mapping[str, float] | None = None, ax: Axes | None = None, floor: float = 1e-18,
+        legend_loc: str = "best")-> Axes:
     """Absolute error of derivative estimates against the step size h, on log-log axes.
 
     Parameters
@@ -284,18 +263,9 @@ def _levels(Z: np.ndarray, levels: int | ArrayLike, log_levels: bool) -> np.ndar
     return np.linspace(zmin, zmax, int(levels) + 2)[1:-1]
 
 
-def contour(
-    f: Callable[[np.ndarray], Any],
-    window: Window,
-    *,
-    ax: Axes | None = None,
-    levels: int | ArrayLike = 20,
-    log_levels: bool = True,
-    resolution: int = 200,
-    filled: bool = False,
-    minimizer: ArrayLike | None = None,
-    cmap: str = "viridis",
-) -> Axes:
+def contour(f: Callable[[np.ndarray], Any], window: Window, *, ax: Axes | None = None,
+        levels: int | ArrayLike = 20, log_levels: bool = True, resolution: int = 200,
+        filled: bool = False, minimizer: ArrayLike | None = None, cmap: str = "viridis")-> Axes:
     """Level sets of a 2-D function ``f`` over ``window``.
 
     Parameters
@@ -328,19 +298,11 @@ def contour(
     return ax
 
 
-def contour_with_paths(
-    f: Callable[[np.ndarray], Any],
-    paths: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike,
-    *,
-    window: Window | None = None,
-    ax: Axes | None = None,
-    levels: int | ArrayLike = 20,
-    log_levels: bool = True,
-    resolution: int = 200,
-    minimizer: ArrayLike | None = None,
-    markers: bool = True,
-    legend: bool = True,
-) -> Axes:
+def contour_with_paths(f: Callable[[np.ndarray], Any],
+        paths: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
+        window: Window | None = None, ax: Axes | None = None, levels: int | ArrayLike = 20,
+        log_levels: bool = True, resolution: int = 200, minimizer: ArrayLike | None = None,
+        markers: bool = True, legend: bool = True)-> Axes:
     """Level sets of ``f`` with optimisation paths drawn on top.
 
     Parameters
@@ -384,19 +346,10 @@ def contour_with_paths(
     return ax
 
 
-def curves(
-    data: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike,
-    *,
-    x: ArrayLike | Mapping[str, ArrayLike] | None = None,
-    log: bool = False,
-    logx: bool = False,
-    ax: Axes | None = None,
-    xlabel: str = "",
-    ylabel: str = "",
-    title: str | None = None,
-    markers: bool = False,
-    styles: Mapping[str, Mapping[str, Any]] | None = None,
-) -> Axes:
+def curves(data: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
+        x: ArrayLike | Mapping[str, ArrayLike] | None = None, log: bool = False, logx: bool = False,
+        ax: Axes | None = None, xlabel: str = "", ylabel: str = "", title: str | None = None,
+        markers: bool = False, styles: Mapping[str, Mapping[str, Any]] | None = None)-> Axes:
     """Several labelled curves on one Axes.
 
     Parameters
@@ -440,17 +393,10 @@ def curves(
     return ax
 
 
-def loss_curves(
-    losses: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike,
-    *,
-    x: ArrayLike | Mapping[str, ArrayLike] | None = None,
-    log: bool = True,
-    ax: Axes | None = None,
-    xlabel: str = "step",
-    ylabel: str = "loss",
-    title: str | None = None,
-    styles: Mapping[str, Mapping[str, Any]] | None = None,
-) -> Axes:
+def loss_curves(losses: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
+        x: ArrayLike | Mapping[str, ArrayLike] | None = None, log: bool = True,
+        ax: Axes | None = None, xlabel: str = "step", ylabel: str = "loss",
+        title: str | None = None, styles: Mapping[str, Mapping[str, Any]] | None = None)-> Axes:
     """Loss against step (or epoch) for one or more labelled runs, log scale by default.
 
     A run that diverged simply ends (non-finite values are not drawn); say so in the title

@@ -99,9 +99,8 @@ def fit_closed_form(X: Any, y: Any) -> tuple[np.ndarray, float]:
     return theta[:-1], float(theta[-1])
 
 
-def standardize(
-    X: Any, mean: Any = None, std: Any = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def standardize(X: Any, mean: Any = None,
+        std: Any = None)-> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scale every column to mean 0 and standard deviation 1.
 
     Parameters
@@ -133,9 +132,7 @@ def standardize(
     return (X - mean) / std, mean, std
 
 
-def to_original_units(
-    w: Any, b: float, mean: Any, std: Any
-) -> tuple[np.ndarray, float]:
+def to_original_units(w: Any, b: float, mean: Any, std: Any)-> tuple[np.ndarray, float]:
     """Convert weights fitted on standardised features back to the raw features.
 
     ``w . (x - mean)/std + b = (w/std) . x + (b - sum(w mean/std))``.
@@ -200,19 +197,8 @@ class GDResult:
         return f"GDResult(steps={self.steps}, final loss={self.losses[-1]:.6g}: {self.message})"
 
 
-def fit_gd(
-    X: Any,
-    y: Any,
-    lr: float,
-    epochs: int,
-    batch_size: int | None = None,
-    seed: int = 0,
-    *,
-    w0: Any = None,
-    b0: float = 0.0,
-    tol: float | None = None,
-    blowup: float = 1e6,
-) -> GDResult:
+def fit_gd(X: Any, y: Any, lr: float, epochs: int, batch_size: int | None = None, seed: int = 0, *,
+        w0: Any = None, b0: float = 0.0, tol: float | None = None, blowup: float = 1e6)-> GDResult:
     """Fit ``y ~ X @ w + b`` by gradient descent on the mean squared error.
 
     Parameters
