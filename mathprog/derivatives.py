@@ -40,19 +40,9 @@ OPTIMAL_STEPS: dict[str, float] = {
     "complex": 1e-20,
 }
 
-__all__ = [
-    "EPS",
-    "OPTIMAL_STEPS",
-    "backward_difference",
-    "central_difference",
-    "complex_step",
-    "forward_difference",
-    "gradient",
-    "hessian",
-    "jacobian",
-    "optimal_step",
-    "second_derivative",
-]
+__all__ = ["EPS", "OPTIMAL_STEPS", "backward_difference", "central_difference", "complex_step",
+           "forward_difference", "gradient", "hessian", "jacobian", "optimal_step",
+           "second_derivative"]
 
 
 def optimal_step(method: str, x: Any = 0.0) -> Any:

@@ -129,7 +129,10 @@ class Linear(Layer):
             raise ValueError(f"x must have shape (batch, {self.n_in}) for Linear({self.n_in}, "
                              f"{self.n_out}), got {getattr(x, 'shape', type(x).__name__)}")
         self.x = x
-        return x @ self.W + self.b if self.has_bias else x @ self.W
+        out = x @ self.W
+        if self.has_bias:
+            out += self.b
+        return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         x = self._cached("x")

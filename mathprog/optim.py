@@ -71,27 +71,25 @@ class Optimizer:
         if len(params) != len(grads):
             raise ValueError(f"params and grads must have the same length, got {len(params)} "
                              f"params and {len(grads)} grads")
-        out = []
-        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            if not isinstance(p, np.ndarray):
-                raise TypeError(f"params[{i}] must be a numpy array (it is updated in place), "
-                                f"got {type(p).__name__}")
-            if p.dtype.kind != "f":
-                raise TypeError(f"params[{i}] must have a floating dtype to be updated in "
-                                f"place, got {p.dtype}")
-            g = np.asarray(g)
-            if g.dtype.kind not in "biuf":
-                raise TypeError(f"grads[{i}] must hold real numbers, got dtype {g.dtype}")
-            if g.shape != p.shape:
-                raise ValueError(f"grads[{i}] has shape {g.shape} but params[{i}] has shape "
-                                 f"{p.shape}")
-            out.append(g)
-        if len({id(p) for p in params}) != len(params):
-            raise ValueError("params lists the same array twice: it would be updated twice")
-        if self._params is not None and (len(params) != len(self._params) or any(
-                p is not q for p, q in zip(params, self._params, strict=False))):
+        if self._params is None:
+            for i, p in enumerate(params):
+                if not (isinstance(p, np.ndarray) and p.dtype.kind == "f"):
+                    raise TypeError(f"params[{i}] must be a float numpy array (it is updated "
+                                    f"in place), got {getattr(p, 'dtype', type(p).__name__)}")
+            if len({id(p) for p in params}) != len(params):
+                raise ValueError("params lists the same array twice: it would be updated twice")
+        elif len(params) != len(self._params) or any(
+                p is not q for p, q in zip(params, self._params, strict=False)):
             raise ValueError("params are not the arrays of the previous steps (the optimizer's "
                              "state belongs to those); call reset() to optimize new ones")
+        out = []
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            g = g if type(g) is np.ndarray else np.asarray(g)
+            if g.shape != p.shape or g.dtype.kind not in "biuf":
+                raise (ValueError if g.dtype.kind in "biuf" else TypeError)(
+                    f"grads[{i}] must be real numbers shaped like params[{i}] {p.shape}, got "
+                    f"{g.dtype} {g.shape}")
+            out.append(g)
         return out
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:

@@ -25,15 +25,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
-__all__ = [
-    "evaluate_grid",
-    "function_with_tangent",
-    "error_vs_h",
-    "contour",
-    "contour_with_paths",
-    "curves",
-    "loss_curves",
-]
+__all__ = ["evaluate_grid", "function_with_tangent", "error_vs_h", "contour", "contour_with_paths",
+           "curves", "loss_curves"]
 
 Window = tuple[tuple[float, float], tuple[float, float]]
 

@@ -26,17 +26,8 @@ import numpy as np
 
 from mathprog import _checks as check
 
-__all__ = [
-    "GDResult",
-    "LeastSquares",
-    "fit_closed_form",
-    "fit_gd",
-    "mse",
-    "mse_grad",
-    "predict",
-    "standardize",
-    "to_original_units",
-]
+__all__ = ["GDResult", "LeastSquares", "fit_closed_form", "fit_gd", "mse", "mse_grad", "predict",
+           "standardize", "to_original_units"]
 
 
 def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
