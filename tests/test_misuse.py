@@ -240,3 +240,21 @@ def test_autodiff_module_is_really_imported():
     # tests/test_fixtures_torch.py compares Value with torch; it must never be skipped
     # because mathprog.autodiff failed to import.
     assert autodiff.Value(2.0).data == 2.0
+
+
+def test_imports_are_one_way():
+    # Each module imports only modules before it: data, functions, derivatives, autodiff ->
+    # optim -> nn -> training -> gradcheck/planted (nn's temporary train alias is lazy).
+    import subprocess
+    import sys
+
+    order = ["data", "functions", "derivatives", "autodiff", "optim", "nn", "training",
+             "gradcheck", "planted"]
+    code = ("import sys, importlib; m = importlib.import_module('mathprog.' + sys.argv[1]); "
+            "print(' '.join(k for k in sys.modules if k.startswith('mathprog.')))")
+    for i, name in enumerate(order):
+        out = subprocess.run([sys.executable, "-c", code, name], capture_output=True, text=True,
+                             check=True).stdout.split()
+        later = {f"mathprog.{n}" for n in order[i + 1:]}
+        assert not later & set(out), (name, sorted(later & set(out)))
+    assert "train" not in dir(nn) and "train" in dir(training)
