@@ -46,8 +46,9 @@ DEFAULT_STEPS: dict[str, float | None] = {"float64": None, "float32": 1e-2}
 def relative_error(a: Any, b: Any, *, floor: float | None = None) -> Any:
     """Elementwise ``|a - b| / max(|a| + |b|, floor)``: 0 when equal, 1 for opposite signs or
     one zero, (N-1)/(N+1) when one is N times the other. ``floor`` defaults to the smallest
-    positive float64, so two zeros give 0. A float for scalars, else an array."""
-    a, b = check.array(a, "a", empty=True), check.array(b, "b", empty=True)
+    positive float64, so two zeros give 0; NaN where an input is not finite (a broken gradient
+    fails every threshold). A float for scalars, else an array."""
+    a, b = (check.array(v, k, empty=True, finite=False) for v, k in ((a, "a"), (b, "b")))
     try:
         a, b = np.broadcast_arrays(a, b)
     except ValueError:

@@ -335,6 +335,9 @@ def linear_layers(model: Layer) -> list[tuple[str, Linear]]:
 
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax, shifted by the row maximum so ``exp`` never overflows."""
+    logits = check.array(logits, "logits", dtype=None, finite=False)
+    if logits.ndim == 0:
+        raise ValueError("logits must have at least one axis (the classes are the last)")
     e = np.exp(logits - logits.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 

@@ -222,9 +222,8 @@ def make_optimizer(name: str, lr: float, beta: float | None = None) -> Optimizer
     ``beta`` sets Momentum's and Nesterov's ``beta`` and Adam's ``beta1``; ``None`` keeps the
     default. Passing ``beta`` to sgd, adagrad or rmsprop is an error (they have no such knob).
     """
-    if not isinstance(name, str) or name.lower() not in OPTIMIZERS:
-        raise ValueError(f"name must be one of {sorted(OPTIMIZERS)}, got {name!r}")
-    cls = OPTIMIZERS[name.lower()]
+    cls = OPTIMIZERS[check.choice(name.lower() if isinstance(name, str) else name, "name",
+                                  tuple(OPTIMIZERS))]
     if beta is None:
         return cls(lr)
     if issubclass(cls, Momentum):

@@ -258,3 +258,21 @@ def test_imports_are_one_way():
         later = {f"mathprog.{n}" for n in order[i + 1:]}
         assert not later & set(out), (name, sorted(later & set(out)))
     assert "train" not in dir(nn) and "train" in dir(training)
+
+
+class NaNGradLinear(nn.Linear):
+    """A backward that writes NaN into dW: the check must fail it, not crash or pass."""
+
+    def backward(self, grad_out):
+        g = super().backward(grad_out)
+        self.dW[...] = np.nan
+        return g
+
+
+def test_a_nan_gradient_fails_the_check():
+    X, y = toy(4)
+    model = nn.mlp([3, 4, 2], rng=0)
+    model.layers[0].__class__ = NaNGradLinear
+    report = gradcheck.check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
+    assert not report.passed and report["0.W"] in report.failures
+    assert math.isnan(gradcheck.relative_error(NAN, 1.0))
