@@ -101,11 +101,9 @@ class Quadratic(Objective):
     """
 
     def __init__(self, A: Any, b: Any = None) -> None:
-        A = np.array(A, dtype=np.float64)
-        if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+        A = check.array(A, "A", ndim=2).copy()
+        if A.shape[0] != A.shape[1]:
             raise ValueError(f"A must be a square (n, n) matrix, got shape {A.shape}")
-        if not np.all(np.isfinite(A)):
-            raise ValueError("A must contain only finite numbers")
         scale = max(1.0, float(np.abs(A).max()))
         if np.abs(A - A.T).max() > 1e-12 * scale:
             raise ValueError("A must be symmetric (A == A.T), it is not")
@@ -114,11 +112,9 @@ class Quadratic(Objective):
             raise ValueError(f"A must be positive definite; its smallest eigenvalue is "
                              f"{eigenvalues[0]:.3g}")
         n = A.shape[0]
-        b = np.zeros(n) if b is None else np.array(b, dtype=np.float64)
+        b = np.zeros(n) if b is None else check.array(b, "b", ndim=1).copy()
         if b.shape != (n,):
             raise ValueError(f"b must have shape ({n},) to match A, got shape {b.shape}")
-        if not np.all(np.isfinite(b)):
-            raise ValueError("b must contain only finite numbers")
         self.A, self.b, self.dim = A, b, n
         self.L, self.mu = float(eigenvalues[-1]), float(eigenvalues[0])
         self.condition_number = self.L / self.mu

@@ -32,7 +32,7 @@ from mathprog import derivatives
 from mathprog.nn import ReLU, named_layers
 
 __all__ = ["DEFAULT_STEPS", "DEFAULT_THRESHOLDS", "GradCheck", "GradCheckReport",
-           "check_function", "check_gradients", "relative_error"]
+           "check_gradients", "relative_error"]
 
 #: Largest relative error that passes, by dtype: a correct float64 gradient's worst entry is
 #: around 1e-7 and a bug gives 1e-2 .. 1; float32's rounding leaves errors up to ~1e-3.
@@ -160,8 +160,6 @@ class GradCheckReport:
         if s.layer == "loss":
             return (f"the loss's own gradient ({s.kind}.backward, dL/d{s.name}) is wrong{hint};"
                     " every check upstream of it inherits the error")
-        if s.layer == "f":
-            return f"grad(x) disagrees with the numerical gradient of f{hint}"
         return self._between(s, hint)
 
     def _between(self, s: GradCheck, hint: str) -> str:
@@ -399,27 +397,3 @@ def _noise(dtype: np.dtype, value: float, step: float | None) -> float:
 
 def _describe(h: float | None) -> str:
     return f"{derivatives.OPTIMAL_STEPS['central']:.1e} x max(1, |x|)" if h is None else f"{h:.0e}"
-
-
-def check_function(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], Any], x: Any,
-                   *, h: float | None = None, threshold: float | None = None,
-                   atol: float | None = None) -> GradCheckReport:
-    """Compare a claimed gradient ``grad(x)`` of a scalar ``f`` with central differences, in
-    float64; one check labelled ``"f.x"``."""
-    if not (callable(f) and callable(grad)):
-        raise TypeError(f"f and grad must be callable, got {type(f).__name__} and "
-                        f"{type(grad).__name__}")
-    point = check.array(x, "x", empty=True)
-    h = check.optional(check.positive, h, "h")
-    limit = check.optional(check.positive, threshold, "threshold") or DEFAULT_THRESHOLDS["float64"]
-    analytic = check.array(grad(point.copy()), "grad(x)", empty=True, finite=False)
-    if analytic.shape != point.shape:
-        raise ValueError(f"grad(x) must have the shape of x, {point.shape}, got {analytic.shape}")
-    numeric = np.asarray(derivatives.gradient(f, point.copy(), h), dtype=np.float64)
-    noise = check.optional(check.number, atol, "atol", lo=0.0)
-    if noise is None:
-        noise = _noise(np.dtype(np.float64), float(np.max(np.abs(f(point.copy())))), h)
-    c = _compare(("f", getattr(f, "__name__", type(f).__name__), "x"), point, analytic,
-                 numeric.reshape(-1), np.arange(point.size), np.zeros(point.size, bool),
-                 True, limit, noise)
-    return GradCheckReport([c], note=f"gradient check of f (h = {_describe(h)})")

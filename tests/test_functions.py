@@ -139,7 +139,7 @@ def test_one_dimensional_quadratic_accepts_a_number():
     ([[1.0, 0.0], [0.0, -1.0]], "positive definite"),
     ([[0.0, 0.0], [0.0, 1.0]], "positive definite"),
     ([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], "square"),
-    ([1.0, 2.0], "square"),
+    ([1.0, 2.0], "2-D"),
     ([[np.nan, 0.0], [0.0, 1.0]], "finite"),
 ])
 def test_quadratic_rejects_a_matrix_that_is_not_spd(A, message):

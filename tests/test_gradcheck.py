@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mathprog import derivatives, gradcheck, nn, planted
-from mathprog.gradcheck import check_function, check_gradients, relative_error
+from mathprog.gradcheck import check_gradients, relative_error
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -371,34 +371,6 @@ def test_float32_catches_gross_bugs_in_its_own_dtype():
     assert [c.label for c in report.failures] == ["2.b"]
 
 
-# --------------------------------------------------------------------------- check_function
-
-
-def test_check_function_pass_and_fail():
-    def f(x):
-        return float(np.sum(np.sin(x) * x**2))
-
-    def grad(x):
-        return np.cos(x) * x**2 + 2 * x * np.sin(x)
-
-    def wrong(x):
-        return np.cos(x) * x**2  # forgot the product rule's second term
-
-    x = np.array([0.3, -1.2, 2.0])
-    ok = check_function(f, grad, x)
-    assert ok.passed and ok["f.x"].n_checked == 3
-    bad = check_function(f, wrong, x)
-    assert not bad.passed
-    assert bad.failures[0].label == "f.x"
-    assert "grad(x) disagrees" in bad.diagnosis
-
-
-def test_check_function_on_a_matrix_and_a_scalar():
-    A = np.arange(6.0).reshape(2, 3)
-    rep = check_function(lambda W: float(np.sum((W - A) ** 2)), lambda W: 2 * (W - A), A + 1)
-    assert rep.passed and rep["f.x"].shape == (2, 3)
-    rep = check_function(lambda t: math.exp(float(t)), lambda t: math.exp(float(t)), 0.5)
-    assert rep.passed
 
 
 # --------------------------------------------------------------------------- errors
@@ -435,17 +407,3 @@ def test_bad_inputs():
         check_gradients(nn.Sequential(nn.ReLU()), loss, X, y)
 
 
-def test_check_function_bad_inputs():
-    def f(x):
-        return float(np.sum(x**2))
-
-    with pytest.raises(TypeError, match=r"^f\b"):
-        check_function(1.0, lambda x: x, np.ones(2))
-    with pytest.raises(TypeError, match=r"^f and grad\b"):
-        check_function(f, None, np.ones(2))
-    with pytest.raises(ValueError, match=r"^grad\(x\)"):
-        check_function(f, lambda x: np.ones(3), np.ones(2))
-    with pytest.raises(ValueError, match=r"^x\b"):
-        check_function(f, lambda x: 2 * x, np.array([np.inf, 1.0]))
-    with pytest.raises(TypeError, match=r"^x\b"):
-        check_function(f, lambda x: 2 * x, "abc")
