@@ -50,6 +50,9 @@ class Optimizer:
         self.t = 0
         self.state: list[dict[str, np.ndarray]] = []
         self._params: list[np.ndarray] | None = None
+        # The arrays of the first step, kept alive so that their ids cannot be reused.
+        self._seen: tuple[list[Any], list[Any]] | None = None
+        self._ids: tuple[tuple[int, ...], tuple[int, ...]] | None = None
 
     def step(self, params: Sequence[np.ndarray], grads: Sequence[Any]) -> None:
         """Update every array in ``params`` in place, using the matching entry of ``grads``."""
@@ -59,6 +62,8 @@ class Optimizer:
         """``step`` without the checks (for ``minimize``, which checks once)."""
         if self._params is None:
             self._params = list(params)
+            self._seen = (list(params), list(grads))
+            self._ids = (tuple(map(id, params)), tuple(map(id, grads)))
             self.state = [{} for _ in params]
         self.t += 1
         for p, g, state in zip(params, grads, self.state, strict=True):
@@ -68,6 +73,8 @@ class Optimizer:
         if isinstance(params, np.ndarray) or isinstance(grads, np.ndarray):
             raise TypeError("params and grads must be lists of arrays; for a single array x "
                             "use step([x], [g])")
+        if self._ids == (tuple(map(id, params)), tuple(map(id, grads))):
+            return list(grads)  # the very arrays checked before (train's case: ids, not loops)
         if len(params) != len(grads):
             raise ValueError(f"params and grads must have the same length, got {len(params)} "
                              f"params and {len(grads)} grads")
