@@ -74,9 +74,10 @@ class Layer:
         dt = check.float_dtype(dtype)
         new = copy.deepcopy(self)
         for _, layer in named_layers(new):
-            for n in layer._param_names + layer._grad_names:
+            names = getattr(layer, "_param_names", ()) + getattr(layer, "_grad_names", ())
+            for n in names:
                 setattr(layer, n, getattr(layer, n).astype(dt))
-            for n in layer._cache:
+            for n in getattr(layer, "_cache", ()):
                 setattr(layer, n, None)
         return new
 

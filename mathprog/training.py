@@ -247,8 +247,8 @@ def _data(X: Any, y: Any, loss: Any, dt: np.dtype, n_in: int, n_out: int,
     if X.shape[1] != n_in:
         raise ValueError(f"{name} X has {X.shape[1]} features, the training X {n_in}")
     y = np.asarray(y)
-    if len(y) != len(X):
-        raise ValueError(f"{name} y has {len(y)} rows but X has {len(X)}")
+    if y.ndim == 0 or len(y) != len(X):
+        raise ValueError(f"{name} y has shape {y.shape}, X has {len(X)} rows")
     if isinstance(loss, SoftmaxCrossEntropy):
         if y.ndim != 1 or y.dtype.kind not in "iu":
             raise TypeError(f"{name} y must be a 1-D array of integer labels for "
