@@ -68,7 +68,7 @@ def _torch_epoch(X: np.ndarray, y: np.ndarray, dtype: type, init_from: nn.Sequen
     n = len(X)
 
     def epoch() -> None:
-        # Same batch order as mathprog.nn.train: one default_rng(seed) permutation.
+        # Same batch order as mathprog.training.train: one default_rng(seed) permutation.
         perm = torch.from_numpy(np.random.default_rng(SEED).permutation(n))
         Xs, ys = Xt[perm], yt[perm]
         for start in range(0, n, BATCH):
