@@ -28,10 +28,9 @@ def _skip(reason: str) -> list[Result]:
 
 def run() -> list[Result]:
     try:
-        from playwright.sync_api import sync_playwright
-
         import conftest
         import latency
+        from playwright.sync_api import sync_playwright
     except ImportError as err:
         return _skip(f"{err}")
     chromium = conftest.find_chromium()
@@ -73,7 +72,8 @@ def _measure(browser, server, name, latency, conftest) -> list[Result]:
     for label, control in DRAGS:
         root = by_name[label]
         root.scroll_into_view_if_needed()
-        row = root.locator(".widget-inline-hbox", has=page.locator(".widget-label", has_text=control))
+        label = page.locator(".widget-label", has_text=control)
+        row = root.locator(".widget-inline-hbox", has=label)
         got = latency.drag(page, root, row.first.locator(".noUi-handle").first)
         med = latency.median(got["latencies"])
         results.append(Result(

@@ -57,9 +57,11 @@ _JS_PROBE = """
   const log = {inputs: [], images: [], ups: []};
   const stamp = (list) => () => list.push(performance.now());
   root.addEventListener('keydown', stamp(log.inputs), true);
-  root.addEventListener('pointermove', (e) => { if (e.buttons) log.inputs.push(performance.now()); }, true);
+  root.addEventListener('pointermove',
+    (e) => { if (e.buttons) { log.inputs.push(performance.now()); } }, true);
   document.addEventListener('pointerup', stamp(log.ups), true);
-  new MutationObserver(stamp(log.images)).observe(img, {attributes: true, attributeFilter: ['src']});
+  new MutationObserver(stamp(log.images))
+    .observe(img, {attributes: true, attributeFilter: ['src']});
   window.__mathprogProbe = log;
 }
 """

@@ -6,20 +6,21 @@ Checked: the cell shows the live explorer and nothing else (no static PNG beside
 controls hold what the notebook's later ``.update()`` cells set (a browser write-back once
 reverted them); every visible control moves the figure and the page's readout equals the
 kernel's; a drag changes the image before the mouse button is released. Latency is measured
-by ``benchmarks/bench_browser.py``, not asserted here.
+by ``benchmarks/bench_browser.py``, not asserted here. The notebooks themselves take about
+100 s more: they run only with ``MATHPROG_BROWSER_ALL=1`` (the suite stays under 90 s).
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 from pathlib import Path
 
+import latency
 import nbformat
 import pytest
-
-import latency
 
 pytestmark = pytest.mark.browser
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -121,13 +122,17 @@ def test_every_control_moves_the_figure(scratch) -> None:
                 continue  # hidden: it does nothing for this optimizer
             src = _src(root)
             _act(lab, root, control, value)
-            assert lab._wait_for(
-                lambda: kernel_explorers(lab)[name]["values"][control] != value, 20_000
-            ), f"{name}.{control} did not reach the kernel"
+            def moved(n=name, c=control, v=value):
+                return kernel_explorers(lab)[n]["values"][c] != v
+
+            assert lab._wait_for(moved, 20_000), f"{name}.{control} did not reach the kernel"
             expected = " ".join(kernel_explorers(lab)[name]["readout"].split())
-            assert lab._wait_for(lambda: _text(root.locator(".mathprog-readout")) == expected,
-                                 20_000), f"{name}: readout is not the kernel's after {control}"
-            assert lab._wait_for(lambda: _src(root) != src, 20_000), f"{name}.{control}: same image"
+
+            def shown(r=root, e=expected):
+                return _text(r.locator(".mathprog-readout")) == e
+
+            assert lab._wait_for(shown, 20_000), f"{name}: readout is not the kernel's"
+            assert lab._wait_for(lambda r=root, s=src: _src(r) != s, 20_000), f"{name}.{control}"
         lab.screenshot(f"{name}-after", root)
 
 
@@ -143,12 +148,15 @@ def test_dragging_moves_the_figure_before_release(scratch) -> None:
 def _notebooks_with_explorers() -> list[Path]:
     found = []
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
-        sources = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+        cells = nbformat.read(path, as_version=4).cells
+        sources = [c.source for c in cells if c.cell_type == "code"]
         if any(re.search(r"\bwidgets\.\w+_explorer\(", s) for s in sources):
             found.append(path)
     return found
 
 
+@pytest.mark.skipif(not os.environ.get("MATHPROG_BROWSER_ALL"),
+                    reason="the notebooks themselves (about 100 s): set MATHPROG_BROWSER_ALL=1")
 @pytest.mark.parametrize("notebook", _notebooks_with_explorers(), ids=lambda p: p.stem)
 def test_notebook_explorers_are_live(open_lab, notebook: Path) -> None:
     """Each notebook with explorers: Run All is clean, each explorer is shown live once, and
@@ -166,4 +174,4 @@ def test_notebook_explorers_are_live(open_lab, notebook: Path) -> None:
             src = _src(root)
             root.locator(".noUi-handle").first.focus()
             lab.page.keyboard.press("ArrowRight")
-            assert lab._wait_for(lambda: _src(root) != src, 20_000), "the figure did not move"
+            assert lab._wait_for(lambda r=root, s=src: _src(r) != s, 20_000), "the figure stayed"
