@@ -72,8 +72,8 @@ def _measure(browser, server, name, latency, conftest) -> list[Result]:
     for label, control in DRAGS:
         root = by_name[label]
         root.scroll_into_view_if_needed()
-        label = page.locator(".widget-label", has_text=control)
-        row = root.locator(".widget-inline-hbox", has=label)
+        name_tag = page.locator(".widget-label", has_text=control)
+        row = root.locator(".widget-inline-hbox", has=name_tag)
         got = latency.drag(page, root, row.first.locator(".noUi-handle").first)
         med = latency.median(got["latencies"])
         results.append(Result(

@@ -10,7 +10,9 @@ Live means a kernel started by a Jupyter server (JupyterLab, Notebook 7 set JPY_
 or a widget frontend that opened ipywidgets' control comm. nbclient, nbconvert and nbval get
 the PNG, so an executed notebook stores a picture that GitHub and nbconvert HTML show, and no
 widget state (no widget exists until ``.widget`` or ``.controls`` is used).
-``MATHPROG_EXPLORERS=live|static`` overrides the choice.
+``MATHPROG_EXPLORERS=live|static`` overrides the choice (e.g. ``live`` in VS Code, whose
+kernels show no sign of a widget frontend before the first widget is displayed). Displaying
+``.widget`` follows the same rule.
 
 Sliders are ``SelectionSlider``s over a grid of values (plus marked values such as 1/L, and
 any value set from code). Browser and kernel exchange an integer index, which survives the
