@@ -97,14 +97,18 @@ def key_latencies(page, root, handle, presses: int = 8, pause_ms: int = 400) -> 
 
 
 def drag(page, root, handle, steps: int = 10, dx: float = 12.0, pause_ms: int = 250) -> dict:
-    """Drag a slider handle by ``steps`` moves of ``dx`` px, holding the button throughout.
+    """Drag a slider handle by ``steps`` moves of ``dx`` px (towards the middle of the track),
+    holding the button throughout.
 
     Returns ``latencies`` (ms, move to the next image), ``images_before_release`` and
     ``moves``.
     """
     _probe(page, root)
-    box = handle.bounding_box()
+    box, track = handle.bounding_box(), handle.locator("xpath=ancestor::*[contains(@class, "
+                                                      "'noUi-target')]").first.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    if x > track["x"] + track["width"] / 2:
+        dx = -dx  # drag towards the middle: the far end would stop the handle
     page.mouse.move(x, y)
     page.mouse.down()
     for k in range(1, steps + 1):
