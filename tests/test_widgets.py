@@ -206,3 +206,21 @@ def test_motion_energy_explicit_euler_drifts_symplectic_does_not():
     parts = dict(p.rsplit(" ", 1) for p in ex.readout.split(": ", 1)[1].split(": ")[1].split(", "))
     assert float(parts["explicit Euler"]) > 10 and abs(float(parts["symplectic Euler"]) - 1) < 0.1
     assert abs(float(parts["RK4"]) - 1) < 0.01
+
+
+def test_an_executed_notebook_stores_the_picture(tmp_path, monkeypatch):
+    """nbclient (what nbconvert --execute and make notebooks use) stores a PNG, no widget."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.delenv("MATHPROG_EXPLORERS", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from mathprog import widgets\n"
+                                          "ex = widgets.lr_explorer(lr=0.05)\nex"),
+                nbformat.v4.new_code_cell("ex.update(lr=0.25)")]
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    (out,) = nb.cells[0].outputs
+    assert set(out["data"]) == {"image/png", "text/plain"}
+    assert out["data"]["text/plain"].startswith("lr_explorer: lr = 0.05 < 2/L = 0.2")
+    assert "widgets" not in nb.metadata  # no widget state to contradict the prose
