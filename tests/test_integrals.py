@@ -1,9 +1,13 @@
 """mathprog.integrals against closed forms, including each rule's measured order."""
 
+import hashlib
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from mathprog import integrals
+from mathprog import data, integrals
 from mathprog.integrals import cumulative_trapezoid, riemann_sum, simpson, trapezoid
 
 EXACT = np.e - 1.0  # the integral of exp over [0, 1]
@@ -128,3 +132,31 @@ def test_bad_input_names_the_parameter(call, error, message):
 
 def test_rules_are_documented():
     assert set(integrals.RULES) == {"left", "midpoint", "right"}
+
+
+# --- the data notebook 10 differentiates and integrates: mathprog.data.load_co2 -----------------
+
+
+def test_load_co2_shapes_dates_and_values():
+    year, co2 = data.load_co2()
+    assert year.shape == co2.shape == (2284,) and year.dtype == co2.dtype == np.float64
+    assert year[0] == pytest.approx(1958 + 87 / 365) and year[-1] == pytest.approx(2001 + 362 / 365)
+    assert np.all(np.abs(np.diff(year) - 7 / 365.25) < 2e-4)  # weekly
+    assert int(np.isnan(co2).sum()) == 59
+    assert (np.nanmin(co2), np.nanmax(co2), co2[0]) == (313.0, 373.9, 316.1)
+
+
+def test_co2_checksum_matches_file_and_readme(tmp_path, monkeypatch):
+    folder = Path(__file__).resolve().parent.parent / "data"
+    raw = (folder / "co2.npz").read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    assert digest == data._SHA256["co2.npz"]
+    assert re.search(rf"`co2\.npz` \| `{digest}`", (folder / "README.md").read_text("utf-8"))
+    with np.load(folder / "co2.npz", allow_pickle=False) as npz:
+        assert all(npz[key].dtype != object for key in npz.files)
+    damaged = bytearray(raw)
+    damaged[len(raw) // 2] ^= 0xFF
+    (tmp_path / "co2.npz").write_bytes(bytes(damaged))
+    monkeypatch.setattr(data, "_DATA_DIRS", (tmp_path,))
+    with pytest.raises(data.ChecksumError, match="co2.npz"):
+        data.load_co2()
