@@ -292,6 +292,7 @@ def load_co2() -> tuple[np.ndarray, np.ndarray]:
     """
     arrays = _load_npz("co2.npz")
     date, year = arrays["date"], arrays["date"].astype("datetime64[Y]")
-    start, end = year.astype("datetime64[D]"), (year + 1).astype("datetime64[D]")
+    start = year.astype("datetime64[D]")
+    end = (year + np.timedelta64(1, "Y")).astype("datetime64[D]")
     fraction = (date - start) / (end - start)
     return year.astype(np.int64) + 1970 + fraction, arrays["co2"].astype(np.float64)
