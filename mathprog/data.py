@@ -245,3 +245,28 @@ def train_test_split(
     order = check.generator(seed, "seed").permutation(n)
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
+
+
+# --- the Mauna Loa CO2 record (notebook 10) ---------------------------------------------------
+
+_SHA256["co2.npz"] = "fb3be6d928a20715b8d83578a949fe1390e58151b1f67569a7e47538b19719ed"
+__all__.append("load_co2")
+
+
+def load_co2() -> tuple[np.ndarray, np.ndarray]:
+    """Weekly atmospheric CO2 at Mauna Loa, March 1958 to December 2001 (Keeling and Whorf).
+
+    Returns
+    -------
+    year : ndarray of float64, shape (2284,)
+        The date of each weekly average as a decimal year (1958-03-29 is 1958.2384), exactly
+        seven days apart.
+    co2 : ndarray of float64, shape (2284,)
+        CO2 mole fraction in ppm (313.0 .. 373.9); NaN for the 59 weeks without data.
+    """
+    arrays = _load_npz("co2.npz")
+    date, year = arrays["date"], arrays["date"].astype("datetime64[Y]")
+    start = year.astype("datetime64[D]")
+    end = (year + np.timedelta64(1, "Y")).astype("datetime64[D]")
+    fraction = (date - start) / (end - start)
+    return year.astype(np.int64) + 1970 + fraction, arrays["co2"].astype(np.float64)
