@@ -1,345 +1,27 @@
-"""Interactive explorers: sliders that move a figure, usable headless too.
-
-Each factory returns an explorer object with
-
-- ``.widget``: what a notebook displays (an ipywidgets ``VBox``: the controls, an ``Output``
-  holding the figure as a PNG image, and a one-line readout);
-- ``.update(**values)``: set controls by name, recompute and redraw (tests and notebooks
-  drive the explorer this way; a slider moved in the browser goes through the same code);
-- ``.figure``: the matplotlib Figure (drawn on an Agg canvas, never through pyplot);
-- ``.readout``: the plain text currently shown under the figure;
-- ``.values``: the current control values, ``.controls``: the control widgets by name.
-
-Every control's ``description`` is its keyword in ``update`` ("h", "x0", "method", "lr",
-"beta", "optimizer"). The readout is a ``Label`` with CSS class ``mathprog-readout``, the
-figure's ``Output`` has class ``mathprog-figure`` and the whole explorer ``mathprog-explorer``
-plus ``mathprog-<factory name>``. Numbers in the readout are rounded (3-4 significant
-digits), and control values are snapped to 6 significant digits before computing, so the
-same slider position gives the same readout in the browser and headless.
-
-Displaying the explorer object itself (not ``.widget``) also offers a static PNG of the
-figure, so notebook viewers without a widget frontend (nbconvert, GitHub) still show it.
-
-Speed: the static layers (axes, ticks, the function or contours) are drawn once and cached
-as a background; an update restores it and redraws only the moving artists, then encodes
-the canvas as PNG (see ``benchmarks/bench_explorers.py``).
+"""Interactive explorers, one per lesson: tangent (01), direction (03), learning rate (04, 05),
+optimizer paths (04, 07), motion (10). Each is an :class:`~mathprog.explorer.Explorer`
+(``.update(**values)``, ``.readout``, ``.png()``, ...): live in JupyterLab, a stored PNG of
+its figure offline (how and why: :mod:`mathprog.explorer`).
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import math
-import struct
-import zlib
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import ipywidgets as W
 import numpy as np
-from matplotlib.artist import Artist
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-from mathprog import derivatives, optim
+from mathprog import explorer as xp
+from mathprog import ode, optim, regression
+from mathprog.explorer import EXPLORER_CLASS, FIGURE_CLASS, READOUT_CLASS, Explorer, fmt
 from mathprog.functions import Quadratic, Ravine
 
-__all__ = [
-    "Explorer",
-    "tangent_explorer",
-    "lr_explorer",
-    "path_explorer",
-    "READOUT_CLASS",
-    "FIGURE_CLASS",
-    "EXPLORER_CLASS",
-]
-
-READOUT_CLASS = "mathprog-readout"
-FIGURE_CLASS = "mathprog-figure"
-EXPLORER_CLASS = "mathprog-explorer"
-
-_SLIDER_LAYOUT = {"width": "460px"}
-# Sliders send their value on release (arrow keys and typed values: at once), not while
-# dragging. With continuous_update=True the slider's first render writes back the value
-# snapped to its step grid (10**-0.3 = 0.501 for h = 0.5), which reaches the kernel after a
-# notebook's later .update(...) cells and silently reverts them (seen in tests/browser).
-_STYLE = {"description_width": "70px"}
-
-
-def _snap(v: float) -> float:
-    """6 significant digits: a slider position computed in JavaScript and the same position
-    computed in Python can differ in the last bit; after snapping they are equal."""
-    return float(f"{v:.6g}")
-
-
-def fmt(v: float, digits: int = 3) -> str:
-    """A number for a readout: ``digits`` significant digits, no ``-0``."""
-    if v is None:
-        return "None"
-    v = float(v)
-    if v == 0:
-        v = 0.0
-    if not math.isfinite(v):
-        return str(v)
-    return f"{v:.{digits}g}"
-
-
-def _efmt(v: float) -> str:
-    """A possibly huge or tiny number in short scientific form: 3e+13, 1.2e-05."""
-    v = float(v)
-    if not math.isfinite(v):
-        return str(v)
-    return f"{v:.2g}" if 1e-3 <= abs(v) < 1e4 or v == 0 else f"{v:.1e}"
-
-
-# ----------------------------------------------------------------------------- controls
-
-
-class _Control:
-    """A named control: its widget and how to validate a value set from Python."""
-
-    def __init__(self, name: str, widget: W.ValueWidget, kind: str,
-                 lo: float | None = None, hi: float | None = None,
-                 options: tuple[str, ...] = ()) -> None:
-        self.name, self.widget, self.kind = name, widget, kind
-        self.lo, self.hi, self.options = lo, hi, options
-
-    def check(self, value: Any) -> Any:
-        if self.kind == "choice":
-            if not isinstance(value, str) or value.lower() not in self.options:
-                raise ValueError(f"{self.name} must be one of {list(self.options)}, got {value!r}")
-            return value.lower()
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
-                                                             np.floating)):
-            raise TypeError(f"{self.name} must be a number, got {type(value).__name__}")
-        v = float(value)
-        if not math.isfinite(v):
-            raise ValueError(f"{self.name} must be finite, got {v}")
-        assert self.lo is not None and self.hi is not None
-        slack = 1e-9 * max(abs(self.lo), abs(self.hi))  # tolerate 10**exponent rounding
-        if not self.lo - slack <= v <= self.hi + slack:
-            raise ValueError(f"{self.name} = {v:g} is outside the slider's range "
-                             f"[{self.lo:g}, {self.hi:g}]")
-        return min(max(v, self.lo), self.hi)
-
-
-def _log_slider(name: str, value: float, lo: float, hi: float, step: float = 0.05,
-                tooltip: str = "") -> _Control:
-    """A base-10 log slider from ``lo`` to ``hi`` (exponent step ``step``)."""
-    if not (0 < lo < hi):
-        raise ValueError(f"{name}: the slider range needs 0 < lo < hi, got ({lo}, {hi})")
-    w = W.FloatLogSlider(value=value, base=10.0, min=math.log10(lo), max=math.log10(hi),
-                         step=step, description=name, readout_format=".3g",
-                         continuous_update=False, layout=_SLIDER_LAYOUT, style=_STYLE,
-                         tooltip=tooltip)
-    w.value = value  # FloatLogSlider clamps on construction before min/max are set
-    return _Control(name, w, "log", lo, hi)
-
-
-def _lin_slider(name: str, value: float, lo: float, hi: float, step: float,
-                fmt_: str = ".3g", tooltip: str = "") -> _Control:
-    w = W.FloatSlider(value=value, min=lo, max=hi, step=step, description=name,
-                      readout_format=fmt_, continuous_update=False, layout=_SLIDER_LAYOUT,
-                      style=_STYLE, tooltip=tooltip)
-    return _Control(name, w, "float", lo, hi)
-
-
-def _dropdown(name: str, value: str, options: tuple[str, ...], tooltip: str = "") -> _Control:
-    w = W.Dropdown(value=value, options=list(options), description=name,
-                   layout={"width": "260px"}, style=_STYLE, tooltip=tooltip)
-    return _Control(name, w, "choice", options=options)
-
-
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {v}")
-    return v
-
-
-def _steps(steps: Any) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    return int(steps)
-
-
-# ----------------------------------------------------------------------------- base class
-
-
-class Explorer:
-    """Controls + figure + readout; subclasses implement ``_compute``.
-
-    ``_compute(values)`` gets the snapped control values, updates the data of the artists in
-    ``self._dynamic`` and returns the readout text. Everything else (validation, redraw,
-    publishing the PNG to the page) lives here.
-    """
-
-    kind = "explorer"
-
-    def __init__(self, controls: list[_Control], figsize: tuple[float, float]) -> None:
-        self._controls = {c.name: c for c in controls}
-        self.figure = Figure(figsize=figsize, dpi=100, layout="constrained")
-        self._canvas = FigureCanvasAgg(self.figure)
-        self._dynamic: list[Artist] = []
-        self._background: Any = None
-        self._holding = False
-        self.readout = ""
-        self._png = b""
-        self._output = W.Output(layout={"min_height": f"{int(figsize[1] * 100) + 4}px"})
-        self._output.add_class(FIGURE_CLASS)
-        # HTML rather than Label: a Label never wraps, so a long readout would be cut off
-        self._label = W.HTML(value="")
-        self._label.add_class(READOUT_CLASS)
-        box = W.VBox([c.widget for c in controls])
-        self.widget = W.VBox([box, self._output, self._label])
-        self.widget.add_class(EXPLORER_CLASS)
-        self.widget.add_class(f"mathprog-{self.kind}")
-        for c in controls:
-            c.widget.observe(self._on_change, names="value")
-
-    # -- public API -------------------------------------------------------------------
-    @property
-    def controls(self) -> dict[str, W.ValueWidget]:
-        """The control widgets by name (the names ``update`` accepts)."""
-        return {name: c.widget for name, c in self._controls.items()}
-
-    @property
-    def values(self) -> dict[str, Any]:
-        """The current control values, as used in the last computation."""
-        return {name: self._value(c) for name, c in self._controls.items()}
-
-    def update(self, **values: Any) -> None:
-        """Set controls by name, recompute and redraw (once, however many values are given).
-
-        Raises
-        ------
-        ValueError
-            An unknown control name, or a value outside the control's range / options.
-        TypeError
-            A value of the wrong type.
-        """
-        checked = {}
-        for name, value in values.items():
-            if name not in self._controls:
-                raise ValueError(f"{self.kind} has no control {name!r}; its controls are "
-                                 f"{', '.join(self._controls)}")
-            checked[name] = self._controls[name].check(value)
-        self._holding = True  # validate everything first, then change everything, redraw once
-        try:
-            for name, value in checked.items():
-                self._controls[name].widget.value = value
-        finally:
-            self._holding = False
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Recompute from the current control values and redraw."""
-        self.readout = self._compute(self.values)
-        self._redraw()
-        self._label.value = f'<span style="white-space: normal">{html.escape(self.readout)}</span>'
-        self._publish()
-
-    def png(self) -> bytes:
-        """The figure as currently shown, PNG-encoded."""
-        return self._png
-
-    def __repr__(self) -> str:
-        vals = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
-        return f"<{self.kind}({vals}): {self.readout}>"
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        # The widget view for frontends with a widget manager; a static PNG and the readout
-        # for everything else (nbconvert HTML, GitHub, a terminal).
-        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
-        bundle["image/png"] = base64.b64encode(self._png).decode("ascii")
-        bundle["text/plain"] = f"{self.kind}: {self.readout}"
-        return bundle
-
-    # -- machinery --------------------------------------------------------------------
-    def _value(self, c: _Control) -> Any:
-        v = c.widget.value
-        return v if c.kind == "choice" else _snap(v)
-
-    def _on_change(self, change: dict[str, Any]) -> None:
-        if not self._holding:
-            self.refresh()
-
-    def _animate(self, *artists: Artist) -> None:
-        """Mark artists as moving: left out of the cached background, redrawn every update."""
-        for a in artists:
-            a.set_animated(True)
-            self._dynamic.append(a)
-
-    def _invalidate(self) -> None:
-        self._background = None
-
-    def _redraw(self) -> None:
-        canvas = self._canvas
-        if self._background is None:
-            canvas.draw()  # animated artists are skipped: this is the static layer
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
-        else:
-            canvas.restore_region(self._background)
-        for a in self._dynamic:
-            self.figure.draw_artist(a)
-
-    def _publish(self) -> None:
-        self._png = _png(np.asarray(self._canvas.buffer_rgba()))
-        data = {"image/png": base64.b64encode(self._png).decode("ascii"),
-                "text/plain": f"<{self.kind} figure>"}
-        self._output.outputs = ({"output_type": "display_data", "data": data,
-                                 "metadata": {}},)
-
-    def _compute(self, values: Mapping[str, Any]) -> str:
-        raise NotImplementedError
-
-    def rgba(self) -> np.ndarray:
-        """The rendered pixels (height, width, 4) as currently shown (a copy)."""
-        return np.asarray(self._canvas.buffer_rgba()).copy()
-
-
-def _png(rgba: np.ndarray) -> bytes:
-    """Encode an (h, w, 4) uint8 image as an RGB PNG, fast.
-
-    No per-row filter and zlib level 1: 3-7 ms for a plot, against 10-25 ms for Pillow's
-    default encoder, and plots (mostly flat colour) still compress about 20x.
-    """
-    h, w, _ = rgba.shape
-    raw = np.zeros((h, 3 * w + 1), dtype=np.uint8)  # each row: filter byte 0, then RGB
-    raw[:, 1:] = rgba[:, :, :3].reshape(h, 3 * w)
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + tag + data
-                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
-
-    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(raw.tobytes(), 1)) + chunk(b"IEND", b""))
-
-
-def _grid_values(f: Callable[[np.ndarray], Any], xs: np.ndarray) -> np.ndarray:
-    """f on an array of points: vectorised if f allows it, else point by point."""
-    try:
-        with np.errstate(all="ignore"):
-            ys = np.asarray(f(xs), dtype=float)
-        if ys.shape == xs.shape:
-            return ys
-    except (TypeError, ValueError):
-        pass
-    with np.errstate(all="ignore"):
-        return np.array([float(f(x)) for x in xs])
-
-
-# ----------------------------------------------------------------------------- tangent
-
-
-_METHODS = {
-    "forward": derivatives.forward_difference,
-    "central": derivatives.central_difference,
-    "backward": derivatives.backward_difference,
-}
+__all__ = ["Explorer", "tangent_explorer", "lr_explorer", "path_explorer", "direction_explorer",
+           "motion_explorer", "READOUT_CLASS", "FIGURE_CLASS", "EXPLORER_CLASS", "fmt"]
+_SECANTS = {"forward": (0.0, 1.0), "central": (-1.0, 1.0), "backward": (-1.0, 0.0)}
+_USES_BETA = ("momentum", "nesterov", "adam")
 
 
 class TangentExplorer(Explorer):
@@ -347,135 +29,120 @@ class TangentExplorer(Explorer):
 
     kind = "tangent_explorer"
 
-    def __init__(self, f: Callable[[float], float], df: Callable[[float], float] | None,
-                 x0: float, h: float, method: str, xlim: tuple[float, float],
-                 h_range: tuple[float, float], label: str) -> None:
-        self.f, self.df, self.xlim = f, df, xlim
-        controls = [
-            _log_slider("h", h, *h_range, step=0.05, tooltip="secant width (log scale)"),
-            _lin_slider("x0", x0, xlim[0], xlim[1], (xlim[1] - xlim[0]) / 200,
-                        tooltip="point of tangency"),
-            _dropdown("method", method, tuple(_METHODS), tooltip="finite-difference formula"),
-        ]
-        super().__init__(controls, figsize=(7.0, 4.2))
-        ax = self.ax = self.figure.add_subplot()
-        xs = np.linspace(xlim[0], xlim[1], 400)
-        ys = _grid_values(f, xs)
+    def __init__(self, f: Callable, df: Callable | None, x0: float, h: float, method: str,
+                 xlim: tuple[float, float], h_range: tuple[float, float], label: str) -> None:
+        self.f, self.df, self.xlim, self._hs = f, df, xlim, np.geomspace(*h_range, 160)
+        super().__init__([
+            xp.Control("h", h, xp.grid(*h_range, per_decade=20), tooltip="secant width (log)"),
+            xp.Control("x0", x0, xp.grid(*xlim, n=201), tooltip="point of tangency"),
+            xp.Control("method", method, tuple(_SECANTS), "choice", tooltip="formula")],
+            figsize=(10.0, 4.0))
+        ax, e = self.figure.subplots(1, 2, width_ratios=[1.25, 1.0])
+        ys = xp.on_points(f, xs := np.linspace(*xlim, 400))
+        lo, hi, pad = np.nanmin(ys), np.nanmax(ys), 0.12 * (np.nanmax(ys) - np.nanmin(ys) or 1.0)
         ax.plot(xs, ys, color="C0", lw=2, label=label)
-        finite = ys[np.isfinite(ys)]
-        lo, hi = float(finite.min()), float(finite.max())
-        pad = 0.12 * (hi - lo or 1.0)
-        ax.set_xlim(*xlim)
-        ax.set_ylim(lo - pad, hi + pad)
-        ax.set_xlabel("x")
-        ax.set_ylabel("f(x)")
-        ax.grid(alpha=0.3)
-        (self._tangent,) = ax.plot([], [], color="C3", lw=1.5, label="tangent (slope f'(x0))")
-        (self._secant,) = ax.plot([], [], color="C2", lw=1.5, ls="--", label="secant")
-        (self._run_rise,) = ax.plot([], [], color="C2", lw=1, ls=":")
-        (self._points,) = ax.plot([], [], "o", color="C2", ms=6)
-        (self._point,) = ax.plot([], [], "o", color="C3", ms=7)
-        ax.legend(loc="upper left", fontsize="small")
-        self._animate(self._tangent, self._secant, self._run_rise, self._points, self._point)
+        ax.set(xlim=xlim, ylim=(lo - pad, hi + pad), xlabel="x", ylabel="f(x)")
+        self._tangent = ax.plot([], [], color="C3", lw=1.5, label="tangent, slope f′(x0)")[0]
+        self._secant = ax.plot([], [], color="C2", lw=1.5, ls="--", label="secant")[0]
+        self._rise = ax.plot([], [], "o:", color="C2", lw=1, ms=5)[0]
+        self._point = ax.plot([], [], "o", color="C3", ms=7)[0]
+        ax.legend(loc="upper left", fontsize="small")  # and the error against h:
+        e.set(xscale="log", yscale="log", xlim=h_range, ylim=(1e-17, 1e2), xlabel="h",
+              ylabel="|secant slope − f′(x0)|", title="error against h (exact 0 at the floor)")
+        self._curve, self._dot = e.plot([], [], "0.5")[0], e.plot([], [], "o", color="C2", ms=8)[0]
+        ax.grid(alpha=0.3), e.grid(alpha=0.3)
+        self._animate(self._tangent, self._secant, self._rise, self._point, self._curve, self._dot)
+
+    def _quotient(self, x0: float, h: Any, method: str) -> Any:
+        """(f(x0 + b h) - f(x0 + a h)) / ((b - a) h): the difference quotient, by hand."""
+        a, b = _SECANTS[method]
+        f = self.f
+        return (xp.on_points(f, x0 + b * h) - xp.on_points(f, x0 + a * h)) / ((b - a) * h)
 
     def _compute(self, values: Mapping[str, Any]) -> str:
         h, x0, method = values["h"], values["x0"], values["method"]
-        f = self.f
-        y0 = float(f(x0))
-        slope = float(self.df(x0)) if self.df is not None else float(
-            derivatives.central_difference(f, x0))
-        secant = float(_METHODS[method](f, x0, h))
-        # the two points the secant goes through
-        a, b = {"forward": (x0, x0 + h), "central": (x0 - h, x0 + h),
-                "backward": (x0 - h, x0)}[method]
-        fa, fb = float(f(a)), float(f(b))
-        xs = np.array(self.xlim)
+        (a, b), y0, xs = _SECANTS[method], float(self.f(x0)), np.array(self.xlim)
+        slope = float(self.df(x0)) if self.df else float(
+            self._quotient(x0, np.array([1e-5]), "central")[0])
+        secant = float(self._quotient(x0, np.array([h]), method)[0])
+        (xa, fa), (xb, fb) = ((x, float(self.f(x))) for x in (x0 + a * h, x0 + b * h))
         self._tangent.set_data(xs, y0 + slope * (xs - x0))
-        self._secant.set_data(xs, fa + secant * (xs - a))
-        self._run_rise.set_data([a, b, b], [fa, fa, fb])
-        self._points.set_data([a, b], [fa, fb])
+        self._secant.set_data(xs, fa + secant * (xs - xa))
+        self._rise.set_data([xa, xb, xb], [fa, fa, fb])
         self._point.set_data([x0], [y0])
-        err = abs(secant - slope)
+        err, curve = abs(secant - slope), abs(self._quotient(x0, self._hs, method) - slope)
+        self._curve.set_data(self._hs, xp.clip(curve, 1e-17, 1e2))
+        self._dot.set_data([h], xp.clip(np.array([err]), 1e-17, 1e2))
         return (f"x0 = {fmt(x0)}, h = {fmt(h)}, {method}: secant slope = {fmt(secant, 4)}, "
-                f"tangent slope = {fmt(slope, 4)}, error = {_efmt(err)}")
+                f"tangent slope = {fmt(slope, 4)}, error = {xp.efmt(err)}")
 
 
-def tangent_explorer(
-    f: Callable[[float], float] | None = None,
-    x0: float = 1.0,
-    h: float = 0.5,
-    *,
-    df: Callable[[float], float] | None = None,
-    method: str = "forward",
-    xlim: tuple[float, float] | None = None,
-    h_range: tuple[float, float] = (1e-3, 2.0),
-    label: str | None = None,
-) -> TangentExplorer:
-    """Explore the secant of width ``h`` approaching the tangent at ``x0``.
+def tangent_explorer(f: Callable[[float], float] | None = None, x0: float = 1.0, h: float = 0.5,
+                     *, df: Callable[[float], float] | None = None, method: str = "forward",
+                     xlim: tuple[float, float] | None = None,
+                     h_range: tuple[float, float] = (1e-13, 2.0),
+                     label: str | None = None) -> TangentExplorer:
+    """The secant of width ``h`` approaching the tangent at ``x0`` (notebook 01).
 
-    Parameters
-    ----------
-    f : callable, optional
-        A real function of one variable (default ``np.sin``). Vectorised functions draw
-        faster, but any ``f(float) -> float`` works.
-    x0 : float
-        Point of tangency (control ``x0``, a slider over ``xlim``).
-    h : float
-        Secant width (control ``h``, a log slider over ``h_range``).
-    df : callable, optional
-        The exact derivative, if known; otherwise the tangent slope is a central difference
-        at its optimal step (error about 1e-10).
-    method : {"forward", "central", "backward"}
-        Difference formula the secant illustrates (control ``method``).
-    xlim : (lo, hi), optional
-        Interval drawn and range of ``x0``; default ``x0 ± 3``.
-
-    Returns
-    -------
-    TangentExplorer
-        Readout: ``"x0 = 1, h = 0.5, forward: secant slope = 0.3120, tangent slope = 0.5403,
-        error = 0.23"``.
+    ``f`` real (default sin), ``df`` its derivative if known. Controls ``h`` (log, down to 1e-13
+    where round-off wins), ``x0`` (over ``xlim``), ``method``; right: the error against h.
     """
     if f is None:
-        f, df = np.sin, (np.cos if df is None else df)
-        label = label or "sin(x)"
-    if not callable(f):
-        raise TypeError(f"f must be callable, got {type(f).__name__}")
-    if df is not None and not callable(df):
-        raise TypeError(f"df must be callable or None, got {type(df).__name__}")
-    x0 = _number(x0, "x0")
-    h = _number(h, "h")
-    lo, hi = (x0 - 3.0, x0 + 3.0) if xlim is None else (_number(xlim[0], "xlim[0]"),
-                                                        _number(xlim[1], "xlim[1]"))
-    if not lo < x0 < hi:
-        raise ValueError(f"x0 = {x0:g} must lie inside xlim = ({lo:g}, {hi:g})")
-    hlo, hhi = (_number(h_range[0], "h_range[0]"), _number(h_range[1], "h_range[1]"))
-    if not 0 < hlo < hhi:
-        raise ValueError(f"h_range must satisfy 0 < lo < hi, got {h_range}")
-    if not hlo <= h <= hhi:
-        raise ValueError(f"h = {h:g} is outside h_range [{hlo:g}, {hhi:g}]")
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {list(_METHODS)}, got {method!r}")
-    ex = TangentExplorer(f, df, x0, h, method, (lo, hi), (hlo, hhi), label or "f(x)")
-    ex.refresh()
-    return ex
+        f, df, label = np.sin, df or np.cos, label or "sin(x)"
+    f, df, x0 = xp.function(f), xp.function(df, "df"), xp.number(x0, "x0")
+    xlim = (x0 - 3.0, x0 + 3.0) if xlim is None else xp.interval(xlim, "xlim")
+    h_range = xp.interval(h_range, "h_range", positive=True)
+    x0, h = xp.number(x0, "x0", *xlim), xp.number(h, "h", *h_range)
+    if method not in _SECANTS:
+        raise ValueError(f"method must be one of {list(_SECANTS)}, got {method!r}")
+    return TangentExplorer(f, df, x0, h, method, xlim, h_range, label or "f(x)").refresh()
 
 
-# ----------------------------------------------------------------------------- learning rate
+class _Run:
+    """One objective as the lr explorer runs it: start, tolerance, f*, L, loss range, window."""
 
+    def __init__(self, objective: Any, x0: Any, L: float | None, tol: float | None) -> None:
+        self.obj = xp.with_grad(objective)
+        x0 = getattr(objective, "x0", None) if x0 is None else x0
+        if x0 is None and not isinstance(getattr(objective, "dim", None), int):
+            raise ValueError("x0 is required: the objective has neither .x0 nor .dim")
+        self.x0 = xp.point(np.ones(objective.dim) if x0 is None else x0, "x0")
+        L = getattr(objective, "L", None) if L is None else L
+        self.L = None if L is None else xp.number(L, "L", 1e-300)
+        g0 = float(np.linalg.norm(objective.grad(self.x0)))
+        self.tol = (1e-6 * g0 or 1e-12) if tol is None else xp.number(tol, "tol", 1e-300)
+        m = getattr(objective, "minimum", None)
+        self.fstar = float(m) if m is not None and np.isfinite(m) else 0.0
+        gap0 = float(objective(self.x0)) - self.fstar
+        self.log, self.ylim = gap0 > 0, (gap0 * 1e-14, gap0 * 1e6) if gap0 > 0 else (-1e6, 1e6)
+        self.base = np.asarray(getattr(objective, "minimizer", self.x0), float).reshape(-1)
+        lo, hi = np.minimum(self.base[:2], self.x0[:2]), np.maximum(self.base[:2], self.x0[:2])
+        c, r = (lo + hi) / 2, 0.65 * max(float(np.max(hi - lo)), 1e-3)
+        self.window = ((c[0] - r, c[0] + r), (c[-1] - r, c[-1] + r))
 
-def _default_quadratic() -> Quadratic:
-    """f(x) = 5 x^2: L = 10, so 1/L = 0.1 and the stability limit 2/L = 0.2."""
-    return Quadratic([[10.0]], [0.0])
+    def marks(self, suffix: str = "") -> dict[float, str]:
+        return {} if self.L is None else {1 / self.L: "1/L" + suffix, 2 / self.L: "2/L" + suffix}
 
-
-def _oscillates(xs: np.ndarray) -> bool:
-    """Do successive steps reverse direction (overshoot) in most of the first few steps?"""
-    d = np.diff(xs[:12], axis=0)
-    if len(d) < 2:
-        return False
-    turns = np.einsum("ij,ij->i", d[1:], d[:-1]) < 0
-    return bool(turns.mean() > 0.5)
+    def describe(self, lr: float, traj: optim.Trajectory) -> str:
+        head, e = f"lr = {fmt(lr)}", xp.efmt
+        if self.L is not None:
+            rel = ">" if lr > 2 / self.L else "<" if lr < 2 / self.L else "="
+            head += f" {rel} 2/L = {fmt(2 / self.L)}"
+        if traj.diverged:
+            return f"{head}: diverged at step {traj.diverged_at} (loss = {e(traj.diverged_value)})"
+        d = np.diff(traj.xs[:12], axis=0)  # most early steps reverse direction: overshooting
+        turns = len(d) >= 2 and (np.einsum("ij,ij->i", d[1:], d[:-1]) < 0).mean() > 0.5
+        style = "with oscillation (overshoots every step)" if turns else "smoothly"
+        if (k := traj.converged_at) is not None:
+            return f"{head}: converges {style} in {k} step{'s' if k != 1 else ''}"
+        first, last, n = traj.losses[0] - self.fstar, traj.losses[-1] - self.fstar, traj.steps
+        if abs(last - first) <= 0.01 * abs(first):
+            return (f"{head}: does not converge, it bounces back and forth at the same loss "
+                    f"for {n} steps")
+        if last > first:
+            return (f"{head}: does not converge, the loss grew from {e(first)} to {e(last)} in "
+                    f"{n} steps")
+        return f"{head}: still descending {style} after {n} steps (loss = {e(last)})"
 
 
 class LrExplorer(Explorer):
@@ -483,200 +150,102 @@ class LrExplorer(Explorer):
 
     kind = "lr_explorer"
 
-    def __init__(self, objective: Any, x0: np.ndarray, lr: float, steps: int,
-                 lr_range: tuple[float, float], L: float | None, tol: float,
-                 xlim: tuple[float, float] | None) -> None:
-        self.objective, self.x0, self.steps, self.L, self.tol = objective, x0, steps, L, tol
-        self.trajectory: optim.Trajectory | None = None
-        self.n = x0.size
-        controls = [_log_slider("lr", lr, *lr_range, step=0.02, tooltip="learning rate")]
-        one_d = self.n == 1
-        super().__init__(controls, figsize=(9.0, 3.8) if one_d else (6.5, 3.8))
-        minimum = getattr(objective, "minimum", None)
-        self._fstar = float(minimum) if minimum is not None and np.isfinite(minimum) else None
-        f0 = float(objective(x0))
-        gap0 = f0 - self._fstar if self._fstar is not None else f0
-        self._log = gap0 > 0
-        if one_d:
-            ax_f, ax_l = self.figure.subplots(1, 2, width_ratios=[1.2, 1.0])
-            self._draw_function(ax_f, xlim)
-        else:
-            ax_l = self.figure.add_subplot()
-        self.ax_loss = ax_l
-        ylabel = "f(x) − f*" if self._fstar is not None else "loss"
-        ax_l.set_xlim(0, steps)
-        if self._log:
-            self._floor = gap0 * 1e-14
-            ax_l.set_yscale("log")
-            ax_l.set_ylim(self._floor, gap0 * 1e4)
-        else:
-            self._floor = -math.inf
-            ax_l.set_ylim(f0 - abs(f0) - 1, f0 + 10 * abs(f0) + 1)
-        ax_l.set_xlabel("step")
-        ax_l.set_ylabel(ylabel)
-        ax_l.grid(alpha=0.3)
-        if L is not None:
-            ax_l.set_title(f"stability limit 2/L = {fmt(2 / L)}", fontsize="medium")
-        (self._loss_line,) = ax_l.plot([], [], color="C3", lw=1.6, marker=".", ms=3)
-        self._animate(self._loss_line)
-
-    def _draw_function(self, ax: Any, xlim: tuple[float, float] | None) -> None:
-        obj, x0 = self.objective, float(self.x0[0])
-        center = getattr(obj, "minimizer", None)
-        c = float(np.asarray(center).reshape(-1)[0]) if center is not None else x0
-        if xlim is None:
-            r = 1.6 * max(abs(x0 - c), 1e-3)
-            xlim = (c - r, c + r)
-        self.ax_f = ax
-        xs = np.linspace(xlim[0], xlim[1], 300)
-        ys = _grid_values(lambda v: obj(np.asarray(v)[None]), xs)
-        ax.plot(xs, ys, color="C0", lw=2, label="f(x)")
-        finite = ys[np.isfinite(ys)]
-        lo, hi = float(finite.min()), float(finite.max())
-        ax.set_xlim(*xlim)
-        ax.set_ylim(lo - 0.08 * (hi - lo), hi + 0.12 * (hi - lo))
-        ax.set_xlabel("x")
-        ax.set_ylabel("f(x)")
+    def __init__(self, runs: dict[Any, _Run], lr: float, steps: int,
+                 lr_range: tuple[float, float], xlim: tuple[float, float] | None,
+                 standardize: bool | None) -> None:
+        self.runs, self.steps, self.trajectory, self._layers = runs, steps, None, {}
+        marks = {k: v for key, r in runs.items() for k, v in r.marks(" raw" * (key is False))
+                 .items() if lr_range[0] <= k <= lr_range[1]}  # on the slider, exactly
+        grid = xp.grid(*lr_range, per_decade=50) + list(marks)
+        controls = [xp.Control("lr", lr, grid, marks=marks, tooltip="learning rate η")]
+        if None not in runs:
+            controls.append(xp.Control("standardize", standardize, (False, True), "toggle",
+                                       tooltip="features scaled to mean 0, standard deviation 1"))
+        super().__init__(controls, figsize=(10.0, 4.0))
+        self.ax_f, ax = self.figure.subplots(1, 2, width_ratios=[1.2, 1.0])
+        run = next(iter(runs.values()))
+        self.n, self._key = run.x0.size, "unset"
+        if self.n == 1:
+            self._draw_function(run, xlim)
+        ax.set(xlim=(0, steps), xlabel="step",
+               ylabel="f(x) − f*", yscale="log" * run.log or "linear")
         ax.grid(alpha=0.3)
-        ax.plot([x0], [float(obj(self.x0))], "o", color="black", ms=6, label="start")
-        (self._path,) = ax.plot([], [], "-", color="C3", lw=1, alpha=0.8)
-        (self._iterates,) = ax.plot([], [], "o", color="C3", ms=4, label="iterates")
-        ax.legend(loc="upper center", fontsize="small")
-        self._animate(self._path, self._iterates)
+        self.ax_loss, self._loss = ax, ax.plot([], [], color="C3", lw=1.6, marker=".", ms=3)[0]
+        self._info = ax.text(0.98, 0.97, "", transform=ax.transAxes, ha="right", va="top")
+        self._path = self.ax_f.plot([], [], "-o", color="C3", lw=1, ms=3.5, label="iterates")[0]
+        self._animate(self._loss, self._info, self._path)
+
+    def _draw_function(self, run: _Run, xlim: tuple[float, float] | None) -> None:
+        ax, x0, c = self.ax_f, float(run.x0[0]), float(run.base[0])
+        r = 1.6 * max(abs(x0 - c), 1e-3)
+        xs = np.linspace(*(xlim := xlim or (c - r, c + r)), 300)
+        ys = np.array([float(run.obj(np.array([x]))) for x in xs])
+        ax.plot(xs, ys, color="C0", lw=2, label="f(x)")
+        ax.plot([x0], [float(run.obj(run.x0))], "o", color="black", ms=6, label="start")
+        lo, hi = float(np.min(ys)), float(np.max(ys))
+        ax.set(xlim=xlim, ylim=(lo - (hi - lo) / 12, hi + (hi - lo) / 8), xlabel="x", ylabel="f(x)")
+        ax.grid(alpha=0.3), ax.legend(loc="upper center", fontsize="small")
+
+    def _use(self, key: Any) -> None:
+        """Show one objective's static layer (raw or standardised) and set its ranges."""
+        run, ax = self.runs[key], self.ax_f
+        if self.n > 1 and key not in self._layers:  # contours over (x1, x2), the rest at x*
+            w, rest = "w" if hasattr(run.obj, "X") else "x", ", the rest at x*" * (self.n > 2)
+            self._layers[key] = [xp.contours(ax, run.obj, run.window, run.base, run.fstar),
+                                 *ax.plot(*run.x0[:2], "o", color="black", ms=6),
+                                 *ax.plot(*run.base[:2], "*", color="black", ms=11),
+                                 ax.set_title(getattr(run.obj, "name", "") + rest)]
+            ax.set(xlabel=f"{w}₁", ylabel=f"{w}₂")
+        [a.set_visible(k == key) for k, artists in self._layers.items() for a in artists]
+        if self.n > 1:
+            ax.set(xlim=run.window[0], ylim=run.window[1])
+        self.ax_loss.set_ylim(*run.ylim)
+        self._key = key
 
     def _compute(self, values: Mapping[str, Any]) -> str:
-        lr = values["lr"]
-        traj = optim.minimize(self.objective, self.objective.grad, self.x0, optim.SGD(lr),
-                              steps=self.steps, tol=self.tol)
-        self.trajectory = traj
-        gap = traj.losses - self._fstar if self._fstar is not None else traj.losses
-        if self._log:
-            gap = np.maximum(gap, self._floor)  # an exact 0 (lr = 1/L) sits on the floor
-        self._loss_line.set_data(np.arange(len(gap)), gap)
-        if self.n == 1:
-            xs = traj.xs[:, 0]
-            self._path.set_data(xs, traj.losses)
-            self._iterates.set_data(xs, traj.losses)
-        return self._describe(lr, traj)
-
-    def _describe(self, lr: float, traj: optim.Trajectory) -> str:
-        head = f"lr = {fmt(lr)}"
-        if self.L is not None:
-            limit = 2.0 / self.L
-            rel = ">" if lr > limit else "<" if lr < limit else "="
-            head += f" {rel} 2/L = {fmt(limit)}"
-        if traj.diverged:
-            return (f"{head}: diverged at step {traj.diverged_at} "
-                    f"(loss = {_efmt(traj.diverged_value)})")
-        style = "with oscillation (overshoots every step)" if _oscillates(traj.xs) else "smoothly"
-        if traj.converged_at is not None:
-            k = traj.converged_at
-            return f"{head}: converges {style} in {k} step{'s' if k != 1 else ''}"
-        first, last = traj.losses[0], traj.losses[-1]
-        if self._fstar is not None:
-            first, last = first - self._fstar, last - self._fstar
-        if abs(last - first) <= 0.01 * abs(first):
-            return (f"{head}: does not converge, it bounces back and forth at the same loss "
-                    f"for {traj.steps} steps")
-        if last > first:
-            return (f"{head}: does not converge, the loss grew from {_efmt(first)} to "
-                    f"{_efmt(last)} in {traj.steps} steps")
-        return (f"{head}: still descending {style} after {traj.steps} steps "
-                f"(loss = {_efmt(last)})")
+        lr, key = values["lr"], values.get("standardize")
+        if key != self._key:
+            self._use(key)
+        run, ax = self.runs[key], self.ax_f
+        traj = self.trajectory = optim.minimize(run.obj, run.obj.grad, run.x0, optim.SGD(lr),
+                                                steps=self.steps, tol=run.tol)
+        k = np.arange(len(traj.losses))
+        self._loss.set_data(*xp.trace(k, traj.losses - run.fstar, (0, self.steps), run.ylim))
+        ys = traj.losses if self.n == 1 else traj.xs[:, 1]
+        self._path.set_data(*xp.trace(traj.xs[:, 0], ys, ax.get_xlim(), ax.get_ylim()))
+        self._info.set_text(", ".join(f"{v} = {fmt(k)}" for k, v in run.marks().items())
+                            + (f"\ndiverged at step {traj.diverged_at}" if traj.diverged else ""))
+        self._info.set_color("C3" if traj.diverged else "black")
+        text = run.describe(lr, traj)
+        return text if key is None else f"{'standardized' if key else 'raw'} features, {text}"
 
 
-def lr_explorer(
-    objective: Any = None,
-    x0: Any = None,
-    lr: float = 0.05,
-    steps: int = 60,
-    *,
-    lr_range: tuple[float, float] = (1e-3, 1.0),
-    L: float | None = None,
-    tol: float | None = None,
-    xlim: tuple[float, float] | None = None,
-) -> LrExplorer:
-    """Gradient descent with a log-scale learning-rate slider.
+def lr_explorer(objective: Any = None, x0: Any = None, lr: float = 0.05, steps: int = 60, *,
+                lr_range: tuple[float, float] = (1e-3, 1.0), L: float | None = None,
+                tol: float | None = None, xlim: tuple[float, float] | None = None,
+                standardize: bool | None = None) -> LrExplorer:
+    """Gradient descent with an ``lr`` slider on which 1/L and 2/L are marked (04, 05).
 
-    Parameters
-    ----------
-    objective : callable with ``.grad``, optional
-        ``objective(x) -> float`` and ``objective.grad(x) -> array (n,)`` for x of shape (n,)
-        (e.g. :class:`mathprog.functions.Quadratic`, or a least-squares loss). Default: the
-        1-D quadratic f(x) = 5 x² (L = 10, stability limit 2/L = 0.2), where the three regimes
-        are lr < 0.1 (smooth), 0.1 < lr < 0.2 (oscillating) and lr > 0.2 (diverging).
-    x0 : array (n,), optional
-        Start; default ``objective.x0`` if it has one, else ones.
-    lr : float
-        Initial learning rate (control ``lr``, a log slider over ``lr_range``).
-    steps : int
-        Maximum number of steps.
-    L : float, optional
-        Largest curvature (Lipschitz constant of the gradient); default ``objective.L`` if it
-        has one. When known, the readout compares lr with the stability limit 2/L.
-    tol : float, optional
-        Gradient-norm tolerance that counts as converged; default 1e-6 × ‖∇f(x0)‖.
-    xlim : (lo, hi), optional
-        For 1-D objectives, the interval drawn (default centred on the minimiser).
-
-    Figure: for n == 1 the function with the iterates, and f − f* against step (log
-    scale); for n > 1 the loss curve only.
-
-    Returns
-    -------
-    LrExplorer
-        ``.trajectory`` is the last :class:`mathprog.optim.Trajectory`. Readouts:
-        ``"lr = 0.05 < 2/L = 0.2: converges smoothly in 58 steps"``,
-        ``"lr = 0.15 < 2/L = 0.2: converges with oscillation (overshoots every step) in 21 steps"``,
-        ``"lr = 0.25 > 2/L = 0.2: diverged at step 51 (loss = 2.1e+07)"``.
+    ``objective(x)`` with ``.grad`` (default 5x² from x0 = 2); ``x0``, ``L`` default to its
+    ``.x0`` (else ones), ``.L``; ``tol`` to 1e-6 ‖∇f(x0)‖. ``lr``: log, 50 a decade, plus 1/L
+    and 2/L. Figure: f and the iterates (n = 1) or the path over contours of (x1, x2), and
+    f − f* by step. ``standardize=True/False``: toggle a least-squares objective on raw
+    features (``.X``, ``.y``) to the same data standardised.
     """
     if objective is None:
-        objective = _default_quadratic()
-        x0 = np.array([2.0]) if x0 is None else x0
-    if not callable(objective) or not callable(getattr(objective, "grad", None)):
-        raise TypeError("objective must be callable and have a .grad(x) method, got "
-                        f"{type(objective).__name__}")
-    if x0 is None:
-        x0 = getattr(objective, "x0", None)
-    if x0 is None:
-        dim = getattr(objective, "dim", None)
-        if not isinstance(dim, int):
-            raise ValueError("x0 is required: the objective has neither .x0 nor .dim")
-        x0 = np.ones(dim)
-    x0 = np.array(x0, dtype=float).reshape(-1)
-    if x0.size == 0 or not np.all(np.isfinite(x0)):
-        raise ValueError(f"x0 must be a finite point of shape (n,), got {x0!r}")
-    steps = _steps(steps)
-    lo, hi = _number(lr_range[0], "lr_range[0]"), _number(lr_range[1], "lr_range[1]")
-    if not 0 < lo < hi:
-        raise ValueError(f"lr_range must satisfy 0 < lo < hi, got {lr_range}")
-    lr = _number(lr, "lr")
-    if not lo <= lr <= hi:
-        raise ValueError(f"lr = {lr:g} is outside lr_range [{lo:g}, {hi:g}]")
-    if L is None:
-        L = getattr(objective, "L", None)
-    L = None if L is None else _number(L, "L")
-    if L is not None and L <= 0:
-        raise ValueError(f"L must be positive, got {L}")
-    g0 = float(np.linalg.norm(objective.grad(x0)))
-    if tol is None:
-        tol = 1e-6 * g0 if g0 > 0 else 1e-12
-    tol = _number(tol, "tol")
-    if tol <= 0:
-        raise ValueError(f"tol must be positive, got {tol}")
-    if xlim is not None:
-        xlim = (_number(xlim[0], "xlim[0]"), _number(xlim[1], "xlim[1]"))
-        if not xlim[0] < xlim[1]:
-            raise ValueError(f"xlim must satisfy lo < hi, got {xlim}")
-    ex = LrExplorer(objective, x0, lr, steps, (lo, hi), L, tol, xlim)
-    ex.refresh()
-    return ex
-
-
-# ----------------------------------------------------------------------------- 2-D paths
-
-
-_USES_BETA = ("momentum", "nesterov", "adam")
+        objective, x0 = Quadratic([[10.0]], [0.0]), [2.0] if x0 is None else x0
+    lr_range = xp.interval(lr_range, "lr_range", positive=True)
+    lr, steps = xp.number(lr, "lr", *lr_range), xp.count(steps)
+    xlim = None if xlim is None else xp.interval(xlim, "xlim")
+    if standardize is None:
+        runs = {None: _Run(objective, x0, L, tol)}
+    elif isinstance(standardize, bool) and hasattr(objective, "X"):
+        z = regression.LeastSquares(regression.standardize(objective.X)[0], objective.y,
+                                    name=f"{objective.name}, standardized")
+        runs = {True: _Run(z, x0, None, tol), False: _Run(objective, x0, None, tol)}
+    else:
+        raise TypeError("standardize must be True or False, for an objective with .X and .y")
+    return LrExplorer(runs, lr, steps, lr_range, xlim, standardize).refresh()
 
 
 class PathExplorer(Explorer):
@@ -685,158 +254,197 @@ class PathExplorer(Explorer):
     kind = "path_explorer"
 
     def __init__(self, objective: Any, x0: np.ndarray, lr: float, beta: float, optimizer: str,
-                 steps: int, lr_range: tuple[float, float], tol: float,
-                 compare: str | None, window: Any) -> None:
+                 steps: int, lr_range: tuple[float, float], tol: float, compare: str | None,
+                 window: xp.Window, optimizers: tuple[str, ...]) -> None:
         self.objective, self.x0, self.steps, self.tol = objective, x0, steps, tol
-        self.compare = compare
-        self.trajectory: optim.Trajectory | None = None
-        self.reference: optim.Trajectory | None = None
-        self._cache: dict[tuple[str, float, float | None], optim.Trajectory] = {}
-        controls = [
-            _log_slider("lr", lr, *lr_range, step=0.02, tooltip="learning rate"),
-            _lin_slider("beta", beta, 0.0, 0.99, 0.01, ".2f",
-                        tooltip="momentum (Adam: beta1); ignored by sgd, adagrad, rmsprop"),
-            _dropdown("optimizer", optimizer, tuple(optim.OPTIMIZERS)),
-        ]
+        self.compare, self.trajectory, self.reference, self._cache = compare, None, None, {}
+        self._fixed = {"optimizer": optimizer, "beta": beta}
+        controls = [xp.Control("lr", lr, xp.grid(*lr_range, per_decade=50), tooltip="η")]
+        if any(o in _USES_BETA for o in optimizers):
+            controls.append(xp.Control("beta", beta, xp.grid(0.0, 0.99, n=100),
+                                       tooltip="momentum β (Adam: β1)"))
+        if len(optimizers) > 1:
+            controls.append(xp.Control("optimizer", optimizer, optimizers, "choice"))
         super().__init__(controls, figsize=(6.4, 5.2))
-        from mathprog.plotting import contour  # the static layer, drawn once
-
         ax = self.ax = self.figure.add_subplot()
-        contour(objective, window, ax=ax, levels=25, resolution=160,
-                minimizer=getattr(objective, "minimizer", None))
-        ax.plot([x0[0]], [x0[1]], "o", color="black", ms=7, label="start")
-        name = getattr(objective, "name", None)
-        if name:
-            ax.set_title(str(name), fontsize="medium")
-        (self._ref,) = ax.plot([], [], "-", color="0.45", lw=1.2, alpha=0.9,
-                               label=f"{compare} (same lr)" if compare else None)
-        (self._path,) = ax.plot([], [], "-o", color="C3", lw=1.5, ms=2.5, label="path")
-        (self._end,) = ax.plot([], [], "X", color="C3", mec="black", ms=9)
+        m = getattr(objective, "minimizer", None)
+        xp.contours(ax, objective, window, np.asarray(x0 if m is None else m, dtype=float),
+                    float(getattr(objective, "minimum", 0.0) or 0.0))
+        ax.plot(*x0, "o", color="black", ms=7, label="start")
+        ax.set(xlabel="x₁", ylabel="x₂", title=str(getattr(objective, "name", "")))
+        self._ref = ax.plot([], [], "0.45", lw=1.2, label=compare and f"{compare} (same lr)")[0]
+        self._path = ax.plot([], [], "-o", color="C3", lw=1.5, ms=2.5, label="path")[0]
+        self._end = ax.plot([], [], "X", color="C3", mec="black", ms=9)[0]
         ax.legend(loc="lower right", fontsize="small")
         self._animate(self._ref, self._path, self._end)
 
+    def _shown(self) -> set[str]:
+        uses_beta = self.values.get("optimizer", self._fixed["optimizer"]) in _USES_BETA
+        return set(self._controls) - (set() if uses_beta else {"beta"})
+
     def _run(self, name: str, lr: float, beta: float) -> optim.Trajectory:
         b = beta if name in _USES_BETA else None
-        key = (name, lr, b)
-        traj = self._cache.get(key)
-        if traj is None:  # runs are deterministic: remember them (slider back and forth)
-            opt = optim.make_optimizer(name, lr, beta=b)
-            traj = optim.minimize(self.objective, self.objective.grad, self.x0, opt,
-                                  steps=self.steps, tol=self.tol)
+        if (key := (name, lr, b)) not in self._cache:  # deterministic: keep for back and forth
             if len(self._cache) >= 256:
                 self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = traj
-        return traj
+            self._cache[key] = optim.minimize(self.objective, self.objective.grad, self.x0,
+                                              optim.make_optimizer(name, lr, beta=b),
+                                              steps=self.steps, tol=self.tol)
+        return self._cache[key]
 
     def _compute(self, values: Mapping[str, Any]) -> str:
-        lr, beta, name = values["lr"], values["beta"], values["optimizer"]
+        lr, beta, name = (v := {**self._fixed, **values})["lr"], v["beta"], v["optimizer"]
         traj = self.trajectory = self._run(name, lr, beta)
-        self._path.set_data(traj.xs[:, 0], traj.xs[:, 1])
-        self._end.set_data(traj.xs[-1:, 0], traj.xs[-1:, 1])
-        text = f"{name}, lr = {fmt(lr)}"
-        if name in _USES_BETA:
-            text += f", beta = {fmt(beta)}"
-        text += ": " + self._describe(traj)
-        if self.compare and self.compare != name:
-            ref = self.reference = self._run(self.compare, lr, beta)
-            self._ref.set_data(ref.xs[:, 0], ref.xs[:, 1])
-            text += f" | {self.compare}: {self._describe(ref)}"
-        else:
-            self.reference = None
-            self._ref.set_data([], [])
-        return text
+        ref = self.reference = self._run(self.compare, lr, beta) if self.compare not in (
+            None, name) else None
+        for line, t in ((self._path, traj), (self._ref, ref)):
+            xs = np.empty((0, 2)) if t is None else t.xs
+            line.set_data(*xp.trace(xs[:, 0], xs[:, 1], self.ax.get_xlim(), self.ax.get_ylim()))
+        self._end.set_data(self._path.get_xdata()[-1:], self._path.get_ydata()[-1:])
+        text = f"{name}, lr = {fmt(lr)}" + (f", beta = {fmt(beta)}" if name in _USES_BETA else "")
+        text += f": {self._describe(traj)}"
+        return text + (f" | {self.compare}: {self._describe(ref)}" if ref else "")
 
     def _describe(self, traj: optim.Trajectory) -> str:
         if traj.diverged:
-            return (f"diverged at step {traj.diverged_at} "
-                    f"(loss = {_efmt(traj.diverged_value)})")
-        if traj.converged_at is not None:
-            k = traj.converged_at
+            return f"diverged at step {traj.diverged_at} (loss = {xp.efmt(traj.diverged_value)})"
+        if (k := traj.converged_at) is not None:
             return f"converged in {k} step{'s' if k != 1 else ''}"
-        dist = float(np.linalg.norm(traj.xs[-1] - self.objective.minimizer)) if hasattr(
-            self.objective, "minimizer") else None
-        where = f", {_efmt(dist)} from the minimum" if dist is not None else ""
-        return (f"not converged after {traj.steps} steps "
-                f"(loss = {_efmt(traj.losses[-1])}{where})")
+        m = getattr(self.objective, "minimizer", None)
+        far = "" if m is None else f", {xp.efmt(np.linalg.norm(traj.xs[-1] - m))} from the minimum"
+        return f"not converged after {traj.steps} steps (loss = {xp.efmt(traj.losses[-1])}{far})"
 
 
-def path_explorer(
-    objective: Any = None,
-    x0: Any = None,
-    lr: float = 0.5,
-    beta: float = 0.9,
-    optimizer: str = "momentum",
-    steps: int = 250,
-    *,
-    lr_range: tuple[float, float] = (1e-4, 3.0),
-    tol: float = 1e-6,
-    compare: str | None = "sgd",
-    window: Any = None,
-) -> PathExplorer:
-    """An optimizer's path over the contours of a 2-D objective.
+def path_explorer(objective: Any = None, x0: Any = None, lr: float = 0.5, beta: float = 0.9,
+                  optimizer: str = "momentum", steps: int = 250, *,
+                  lr_range: tuple[float, float] = (1e-4, 3.0), tol: float = 1e-6,
+                  compare: str | None = "sgd", window: Any = None,
+                  optimizers: Sequence[str] | None = None) -> PathExplorer:
+    """An optimizer's path over the contours of a 2-D objective (notebooks 04, 07).
 
-    Parameters
-    ----------
-    objective : 2-D objective, optional
-        Callable on x of shape (2,) with ``.grad``; contours are fastest when it also accepts
-        a stacked grid (the objectives in :mod:`mathprog.functions` do). Default:
-        ``Ravine(condition_number=50)``, a narrow valley where plain gradient descent zig-zags.
-    x0 : array (2,), optional
-        Start; default ``objective.x0``.
-    lr, beta, optimizer : controls
-        Learning rate (log slider over ``lr_range``), momentum β in [0, 0.99] (Adam's beta1;
-        ignored by sgd, adagrad and rmsprop) and a name from ``mathprog.optim.OPTIMIZERS``.
-    steps : int
-        Maximum number of steps.
-    tol : float
-        Gradient-norm tolerance that counts as converged.
-    compare : str or None
-        Also draw this optimizer's path at the same lr, in grey (default plain "sgd").
-    window : ((xmin, xmax), (ymin, ymax)), optional
-        Default ``objective.window``.
-
-    Returns
-    -------
-    PathExplorer
-        ``.trajectory`` (and ``.reference`` for the comparison). Readout:
-        ``"momentum, lr = 0.5, beta = 0.9: converged in 201 steps | sgd: not converged after
-        250 steps (loss = 4.1e-04, 0.2 from the minimum)"``.
+    ``objective`` (default a ravine) has ``.grad`` (and ``.x0``, ``.window``). Controls ``lr``,
+    ``beta`` (shown for momentum, nesterov, adam) and ``optimizer`` from ``optimizers`` (no
+    menu for one; default all, only sgd for ``optimizer="sgd", compare=None``). ``compare``:
+    that optimizer's path at the same lr, in grey.
     """
-    if objective is None:
-        objective = Ravine(condition_number=50.0)
-    if not callable(objective) or not callable(getattr(objective, "grad", None)):
-        raise TypeError("objective must be callable and have a .grad(x) method, got "
-                        f"{type(objective).__name__}")
-    if x0 is None:
-        x0 = getattr(objective, "x0", None)
-        if x0 is None:
-            raise ValueError("x0 is required: the objective has no .x0")
-    x0 = np.array(x0, dtype=float).reshape(-1)
-    if x0.shape != (2,) or not np.all(np.isfinite(x0)):
-        raise ValueError(f"x0 must be a finite point of shape (2,), got {x0!r}")
-    steps = _steps(steps)
-    lo, hi = _number(lr_range[0], "lr_range[0]"), _number(lr_range[1], "lr_range[1]")
-    if not 0 < lo < hi:
-        raise ValueError(f"lr_range must satisfy 0 < lo < hi, got {lr_range}")
-    lr = _number(lr, "lr")
-    if not lo <= lr <= hi:
-        raise ValueError(f"lr = {lr:g} is outside lr_range [{lo:g}, {hi:g}]")
-    beta = _number(beta, "beta")
-    if not 0 <= beta <= 0.99:
-        raise ValueError(f"beta must lie in [0, 0.99], got {beta:g}")
-    if not isinstance(optimizer, str) or optimizer.lower() not in optim.OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {list(optim.OPTIMIZERS)}, got {optimizer!r}")
-    if compare is not None and compare not in optim.OPTIMIZERS:
-        raise ValueError(f"compare must be None or one of {list(optim.OPTIMIZERS)}, "
-                         f"got {compare!r}")
-    tol = _number(tol, "tol")
-    if tol <= 0:
-        raise ValueError(f"tol must be positive, got {tol}")
-    if window is None:
-        window = getattr(objective, "window", None)
-    if window is None:
+    objective = xp.with_grad(Ravine(condition_number=50.0) if objective is None else objective)
+    x0 = xp.point(getattr(objective, "x0", None) if x0 is None else x0, "x0", 2)
+    lr_range = xp.interval(lr_range, "lr_range", positive=True)
+    lr, beta = xp.number(lr, "lr", *lr_range), xp.number(beta, "beta", 0.0, 0.99)
+    if optimizers is None:
+        optimizers = ("sgd",) if (optimizer, compare) == ("sgd", None) else tuple(optim.OPTIMIZERS)
+    if optimizer not in optimizers or not {*optimizers, compare or "sgd"} <= set(optim.OPTIMIZERS):
+        raise ValueError(f"optimizer in optimizers, all (and compare) in {list(optim.OPTIMIZERS)}: "
+                         f"got {optimizer!r}, {tuple(optimizers)!r}, {compare!r}")
+    if (window := getattr(objective, "window", None) if window is None else window) is None:
         raise ValueError("window is required: the objective has no .window")
-    ex = PathExplorer(objective, x0, lr, beta, optimizer.lower(), steps, (lo, hi), tol,
-                      compare, window)
-    ex.refresh()
-    return ex
+    return PathExplorer(objective, x0, lr, beta, optimizer, xp.count(steps), lr_range,
+                        xp.number(tol, "tol", 1e-300), compare, window, tuple(optimizers)).refresh()
+
+
+class DirectionExplorer(Explorer):
+    """The directional derivative as u turns (see :func:`direction_explorer`)."""
+
+    kind = "direction_explorer"
+
+    def __init__(self, f: Callable, point: np.ndarray, angle: float, window: xp.Window) -> None:
+        g, h = getattr(f, "grad", None), 1e-6 * max(1.0, float(np.abs(point).max()))
+        self.g = np.asarray(g(point), float).reshape(2) if callable(g) else np.array(
+            [(f(point + h * e) - f(point - h * e)) / (2 * h) for e in np.eye(2)])  # central
+        super().__init__([xp.Control("angle", angle, [float(a) for a in range(361)],
+                                     tooltip="θ in degrees: u = (cos θ, sin θ)")], (10.0, 4.2))
+        ax, ad = self.figure.subplots(1, 2, width_ratios=[1.0, 1.15])
+        xp.contours(ax, f, window, point, 0.0)
+        r, gn = 0.25 * (window[0][1] - window[0][0]), float(np.linalg.norm(self.g)) or 1.0
+        ax.annotate("∇f", point + r * self.g / gn, point, color="0.3",
+                    arrowprops={"arrowstyle": "<-", "color": "0.4", "lw": 1.5})
+        ax.plot(*point, "o", color="black", ms=6)
+        ax.set(xlabel="x", ylabel="y", aspect="equal", title="contours of f and the direction u")
+        self._u = ax.quiver(*point, 1, 0, angles="xy", scale_units="xy", scale=1 / r, color="C3",
+                            width=0.012)
+        th = np.radians(np.arange(361.0))
+        ad.plot(np.degrees(th), self.g @ [np.cos(th), np.sin(th)], lw=2, label="D_u f = ∇f · u")
+        ad.axhline(0, color="0.5", lw=0.8)
+        peak = math.degrees(math.atan2(self.g[1], self.g[0])) % 360
+        ad.axvline(peak, color="0.4", ls=":", label=f"along ∇f, θ = {peak:.0f}°: largest")
+        ad.set(xlim=(0, 360), xticks=range(0, 361, 45), xlabel="θ (degrees)", ylabel="D_u f")
+        ad.grid(alpha=0.3), ad.legend(loc="lower left", fontsize="small")
+        self._dot = ad.plot([], [], "o", color="C3", ms=8)[0]
+        self._animate(self._u, self._dot)
+
+    def _compute(self, values: Mapping[str, Any]) -> str:
+        u = np.array([math.cos(t := math.radians(values["angle"])), math.sin(t)])
+        self._u.set_UVC(*u)
+        self._dot.set_data([values["angle"]], [d := float(self.g @ u)])
+        return (f"θ = {values['angle']:g}°: u = ({fmt(u[0])}, {fmt(u[1])}), D_u f = ∇f · u = "
+                f"{fmt(d, 4)}; largest along ∇f: |∇f| = {fmt(np.linalg.norm(self.g), 4)}")
+
+
+def direction_explorer(f: Callable | None = None, point: Any = (1.0, 0.5), angle: float = 0.0,
+                       *, window: Any = None) -> DirectionExplorer:
+    """Turn a unit direction u at ``point``: the contour map with u, and D_u f against θ (03).
+
+    ``f`` takes a point (2,) (ideally a stacked grid); its ``.grad`` if it has one, else central
+    differences. Default x² + 3y² + xy. Control ``angle`` (degrees): u = (cos θ, sin θ).
+    """
+    f = (lambda p: p[0] ** 2 + 3 * p[1] ** 2 + p[0] * p[1]) if f is None else xp.function(f)
+    point = xp.point(point, "point", 2)
+    window = window or ((point[0] - 2, point[0] + 2), (point[1] - 2, point[1] + 2))
+    window = (xp.interval(window[0], "window[0]"), xp.interval(window[1], "window[1]"))
+    return DirectionExplorer(f, point, xp.number(angle, "angle", 0.0, 360.0), window).refresh()
+
+
+def _spring(dt: float, t_end: float) -> dict[str, tuple[np.ndarray, ...]]:
+    """x'' = -x from x = 1, v = 0 by each solver of mathprog.ode: name -> (t, x, energy)."""
+    t = dt * np.arange(round(t_end / dt) + 1)
+    f = lambda _t, y: np.array([y[1], -y[0]])  # noqa: E731 (the state y = (x, v))
+    x, v = (a.reshape(-1) for a in ode.symplectic_euler(lambda _t, x, _v: -x, 1.0, 0.0, t))
+    runs = {"explicit Euler": ode.euler(f, [1.0, 0.0], t).T, "symplectic Euler": (x, v),
+            "RK4": ode.rk4(f, [1.0, 0.0], t).T}
+    return {k: (t, s[0], (s[0] ** 2 + s[1] ** 2) / 2) for k, s in runs.items()}
+
+
+class MotionExplorer(Explorer):
+    """A spring stepped by three solvers (see :func:`motion_explorer`)."""
+
+    kind = "motion_explorer"
+
+    def __init__(self, dt: float, t_end: float) -> None:
+        self.t_end, self._cache, self._lines = t_end, {}, {}
+        super().__init__([xp.Control("dt", dt, xp.grid(0.01, 1.0, per_decade=20),
+                                     tooltip="time step (log)")], figsize=(10.0, 4.0))
+        ax_x, ax_e = self.figure.subplots(1, 2)
+        ax_x.plot(ts := np.linspace(0, t_end, 600), np.cos(ts), "k--", lw=1, label="exact cos t")
+        ax_x.set(xlim=(0, t_end), ylim=(-2.5, 2.5), xlabel="t", ylabel="position x")
+        ax_e.axhline(1.0, color="black", lw=1, ls="--")
+        ax_e.set(xlim=(0, t_end), ylim=(0, 2.5), xlabel="t", ylabel="energy / starting energy")
+        for i, name in enumerate(("explicit Euler", "symplectic Euler", "RK4")):
+            self._lines[name] = (ax_x.plot([], [], color=f"C{i}", lw=1.2, label=name)[0],
+                                 ax_e.plot([], [], color=f"C{i}", lw=1.5)[0])
+            self._animate(*self._lines[name])
+        ax_x.grid(alpha=0.3), ax_e.grid(alpha=0.3)
+        ax_x.legend(loc="lower left", fontsize="small", ncols=2)
+
+    def _warm(self) -> None:  # live: solve every dt in the background, ready for a drag
+        grid = self._controls["dt"].grid[::-1]
+        threading.Thread(target=lambda: [self._solve(dt) for dt in grid], daemon=True).start()
+
+    def _solve(self, dt: float) -> dict[str, tuple[np.ndarray, ...]]:  # small dt: 0.1-0.3 s
+        return self._cache.get(dt) or self._cache.setdefault(dt, _spring(dt, self.t_end))
+
+    def _compute(self, values: Mapping[str, Any]) -> str:
+        for name, (t, x, energy) in self._solve(dt := values["dt"]).items():
+            self._lines[name][0].set_data(*xp.trace(t, x, (0, self.t_end), (-2.5, 2.5)))
+            self._lines[name][1].set_data(*xp.trace(t, energy / 0.5, (0, self.t_end), (0, 2.5)))
+        return f"dt = {fmt(dt)}: energy at t = {fmt(self.t_end)} / starting energy: " + ", ".join(
+            f"{k} {xp.efmt(e[-1] / 0.5)}" for k, (_, _, e) in self._cache[dt].items())
+
+
+def motion_explorer(dt: float = 0.1, t_end: float = 30.0) -> MotionExplorer:
+    """The spring x'' = −x from x = 1, v = 0 by explicit Euler, symplectic Euler and RK4
+    (:mod:`mathprog.ode`), slider ``dt`` (log, 0.01-1) (notebook 10). Left x(t) and cos t;
+    right the energy over its start: explicit Euler's grows (1 + dt² a step), symplectic
+    Euler's stays in a band of size O(dt), RK4's shrinks a little.
+    """
+    return MotionExplorer(xp.number(dt, "dt", 0.01, 1.0), xp.number(t_end, "t_end", 1.0, 1e4)
+                          ).refresh()

@@ -1,0 +1,336 @@
+"""The machinery of the explorers in :mod:`mathprog.widgets`: controls, display, fast redraws.
+
+A factory returns an :class:`Explorer`: ``.update(**values)`` sets controls by name and
+redraws; ``.readout`` is the text under the figure; ``.values``, ``.figure`` (Agg, no pyplot),
+``.png()``, ``.controls`` (widgets by name; sliders list their ``.options``), ``.widget``.
+
+Display (a cell ending in an explorer): ``_repr_mimebundle_`` returns *either* the live widget
+view *or* a static ``image/png`` of the figure, both with ``text/plain`` ``"<kind>: <readout>"``.
+Live means a kernel started by a Jupyter server (JupyterLab, Notebook 7 set JPY_SESSION_NAME)
+or a widget frontend that opened ipywidgets' control comm. nbclient, nbconvert and nbval get
+the PNG, so an executed notebook stores a picture that GitHub and nbconvert HTML show, and no
+widget state (no widget exists until ``.widget`` or ``.controls`` is used).
+``MATHPROG_EXPLORERS=live|static`` overrides the choice.
+
+Sliders are ``SelectionSlider``s over a grid of values (plus marked values such as 1/L, and
+any value set from code). Browser and kernel exchange an integer index, which survives the
+round trip exactly, so the figure follows a drag (``continuous_update``) without a float
+slider's old fault: writing a snapped value back after later ``.update()`` cells. Static
+layers are drawn once per state as a background; an update redraws only the moving artists.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import numbers
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image as _PIL
+
+__all__ = ["Explorer", "READOUT_CLASS", "FIGURE_CLASS", "EXPLORER_CLASS"]
+READOUT_CLASS, FIGURE_CLASS = "mathprog-readout", "mathprog-figure"
+EXPLORER_CLASS = "mathprog-explorer"
+Window = tuple[tuple[float, float], tuple[float, float]]
+
+
+def fmt(v: float, digits: int = 3) -> str:
+    """A number for a readout: ``digits`` significant digits, no ``-0``."""
+    v = float(v) + 0.0
+    return f"{v:.{digits}g}" if math.isfinite(v) else str(v)
+
+
+def efmt(v: float) -> str:
+    """A possibly huge or tiny number in short form: 0.25, 3.0e+13, 1.2e-05."""
+    v = float(v)
+    return f"{v:.2g}" if not math.isfinite(v) or v == 0 or 1e-3 <= abs(v) < 1e4 else f"{v:.1e}"
+
+
+def number(value: Any, name: str, lo: float = -math.inf, hi: float = math.inf) -> float:
+    """The one argument check: a real number (not a bool) in [lo, hi], named when it fails."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not (math.isfinite(v := float(value)) and lo <= v <= hi):
+        raise ValueError(f"{name} must be finite and in [{lo:g}, {hi:g}], got {v:g}")
+    return v
+
+
+def interval(r: Any, name: str, positive: bool = False) -> tuple[float, float]:
+    if not isinstance(r, Sequence) or len(r) != 2:
+        raise TypeError(f"{name} must be a pair (lo, hi), got {r!r}")
+    lo, hi = number(r[0], f"{name}[0]"), number(r[1], f"{name}[1]")
+    if not (lo < hi and (lo > 0 or not positive)):
+        raise ValueError(f"{name} must satisfy {'0 < ' if positive else ''}lo < hi, got {r!r}")
+    return lo, hi
+
+
+def count(steps: Any) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    return int(steps)
+
+
+def point(x: Any, name: str, dim: int | None = None) -> np.ndarray:
+    """A finite point of shape (n,) (or (dim,)) as a float array."""
+    p = np.array(x, dtype=float).reshape(-1)
+    if p.size == 0 or (dim and p.size != dim) or not np.all(np.isfinite(p)):
+        raise ValueError(f"{name} must be a finite point of shape ({dim or 'n'},), got {x!r}")
+    return p
+
+
+def function(f: Any, name: str = "f") -> Any:
+    if f is not None and not callable(f):
+        raise TypeError(f"{name} must be callable, got {type(f).__name__}")
+    return f
+
+
+def with_grad(objective: Any) -> Any:
+    if not callable(objective) or not callable(getattr(objective, "grad", None)):
+        raise TypeError(f"objective must be callable with .grad(x), got {type(objective).__name__}")
+    return objective
+
+
+def on_points(f: Callable, xs: np.ndarray) -> np.ndarray:
+    """f at each of an array of points (k-D points stacked along axis 0): vectorised if f is."""
+    shape = xs.shape[1:] if xs.ndim > 2 else xs.shape
+    with np.errstate(all="ignore"):
+        try:
+            if (ys := np.asarray(f(xs), dtype=float)).shape == shape:
+                return ys
+        except (TypeError, ValueError):
+            pass
+        pts = xs.reshape(len(xs), -1).T if xs.ndim > 2 else xs
+        return np.array([float(f(p)) for p in pts]).reshape(shape)
+
+
+def clip(y: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Values pinned to the axes' range: a run that leaves the plot still shows where it went."""
+    return np.clip(np.nan_to_num(y, nan=hi, posinf=hi, neginf=lo), lo, hi)
+
+
+def trace(xs: np.ndarray, ys: np.ndarray, xlim: Any, ylim: Any) -> tuple[np.ndarray, ...]:
+    """A path cut after it first leaves the axes, that point pinned to the edge (divergence)."""
+    out = ~((xlim[0] <= xs) & (xs <= xlim[1]) & (ylim[0] <= ys) & (ys <= ylim[1]))
+    n = int(np.argmax(out)) + 1 if out.any() else len(xs)
+    return clip(xs[:n], *xlim), clip(ys[:n], *ylim)
+
+
+def grid(lo: float, hi: float, n: int = 0, per_decade: int = 0) -> list[float]:
+    """Slider values from lo to hi: ``per_decade`` log-spaced or ``n`` evenly spaced, rounded
+    to 3 digits (readable, and exact in the kernel and the browser); the ends exact."""
+    if per_decade:
+        vals = np.geomspace(lo, hi, max(2, round(per_decade * math.log10(hi / lo)) + 1))
+    else:
+        vals = np.linspace(lo, hi, n)
+    return sorted({float(f"{v:.3g}") + 0.0 for v in vals[1:-1]} | {lo, hi})
+
+
+class Control:
+    """A named control: its values (a grid for sliders), its check and, once built, its widget."""
+
+    def __init__(self, name: str, value: Any, grid: Sequence[Any] = (), kind: str = "slider",
+                 marks: Mapping[float, str] | None = None, tooltip: str = "") -> None:
+        self.name, self.value, self.kind, self.tooltip = name, value, kind, tooltip
+        self.grid = sorted(set(grid) | {value}) if kind == "slider" else list(grid)
+        self.marks, self.widget = marks or {}, None
+
+    def check(self, value: Any) -> Any:
+        if self.kind == "slider":
+            lo, hi = self.grid[0], self.grid[-1]
+            v = number(value, self.name, lo - 1e-9 * abs(lo), hi + 1e-9 * abs(hi))
+            return min(max(v, lo), hi)  # 10**k rounding at the ends is not an error
+        if self.kind == "toggle" and not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{self.name} must be True or False, got {type(value).__name__}")
+        if self.kind == "choice" and value not in self.grid:
+            raise ValueError(f"{self.name} must be one of {self.grid}, got {value!r}")
+        return value
+
+    def _options(self) -> list[tuple[str, float]]:
+        return [(f"{v:.3g}" + (f" = {self.marks[v]}" if v in self.marks else ""), v)
+                for v in self.grid]
+
+    def set(self, value: Any) -> None:
+        self.value, new = value, self.kind == "slider" and value not in self.grid
+        self.grid = sorted([*self.grid, value]) if new else self.grid
+        if self.widget is not None:
+            with self.widget.hold_sync():
+                if new:
+                    self.widget.options = self._options()
+                self.widget.value = value
+
+    def build(self, on_change: Callable) -> W.ValueWidget:
+        kw = dict(value=self.value, description=self.name, tooltip=self.tooltip,
+                  style={"description_width": "80px"})
+        if self.kind == "slider":
+            w = W.SelectionSlider(options=self._options(), continuous_update=True,
+                                  layout={"width": "520px"}, **kw)
+        else:
+            w = W.Dropdown(options=self.grid, **kw) if self.kind == "choice" else W.Checkbox(**kw)
+        w.observe(on_change, names="value")
+        self.widget = w
+        return w
+
+
+def _live() -> bool:
+    """Is a widget frontend attached to this kernel? (see the module docstring)"""
+    if (mode := os.environ.get("MATHPROG_EXPLORERS", "").lower()) in ("live", "static"):
+        return mode == "live"
+    from IPython import get_ipython
+
+    return getattr(get_ipython(), "kernel", None) is not None and (
+        "JPY_SESSION_NAME" in os.environ or getattr(W.Widget, "_control_comm", None) is not None)
+
+
+class _Box(W.VBox):
+    """The explorer's widget; displayed on its own it follows the explorer's display rule."""
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.explorer._repr_mimebundle_(**kwargs)
+
+
+class Explorer:
+    """Controls + figure + readout. A subclass draws the figure, marks moving artists with
+    ``_animate`` and implements ``_compute(values) -> readout`` (it sets their data)."""
+
+    kind = "explorer"
+
+    def __init__(self, controls: list[Control], figsize: tuple[float, float]) -> None:
+        self._controls = {c.name: c for c in controls}
+        self.figure = Figure(figsize=figsize, dpi=100, layout="constrained")
+        self._canvas = FigureCanvasAgg(self.figure)
+        self._dynamic: list[Artist] = []
+        self._backgrounds: dict[Any, Any] = {}
+        self._holding, self._box, self._png, self.readout = False, None, None, ""
+
+    @property
+    def controls(self) -> dict[str, W.ValueWidget]:
+        """The control widgets by name (the names ``update`` accepts)."""
+        self.widget  # noqa: B018 (builds them)
+        return {n: c.widget for n, c in self._controls.items()}
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The control values of the figure shown."""
+        return {n: c.value for n, c in self._controls.items()}
+
+    @property
+    def widget(self) -> W.VBox:
+        """Controls, the figure (an ``Image``) and the readout, built on first use."""
+        if self._box is None:
+            width = f"{self._canvas.get_width_height()[0]}px"  # shown 1:1, never stretched
+            self._image, self._label = W.Image(format="png", layout={"width": width}), W.HTML()
+            rows = [c.build(self._on_change) for c in self._controls.values()]
+            self._box = _Box([*rows, self._image, self._label])
+            self._box.explorer = self
+            for widget, cls in [(self._image, FIGURE_CLASS), (self._label, READOUT_CLASS),
+                                (self._box, EXPLORER_CLASS), (self._box, f"mathprog-{self.kind}")]:
+                widget.add_class(cls)
+            self._push()
+            self._warm()
+        return self._box
+
+    def update(self, **values: Any) -> None:
+        """Set controls by name (a bad name or value: ValueError/TypeError naming it), redraw."""
+        for name in values:
+            if name not in self._controls:
+                raise ValueError(f"{self.kind} has no control {name!r}; its controls: "
+                                 f"{list(self._controls)}")
+        checked = {name: self._controls[name].check(v) for name, v in values.items()}
+        self._holding = True  # all checked, now all set, then one redraw
+        try:
+            for name, value in checked.items():
+                self._controls[name].set(value)
+        finally:
+            self._holding = False
+        self.refresh()
+
+    def refresh(self) -> Explorer:
+        """Recompute from the current values and redraw; returns the explorer."""
+        self.readout = self._compute(self.values)
+        key = self._static_key()
+        if key not in self._backgrounds:
+            self._canvas.draw()  # animated artists are skipped: this is the static layer
+            self.figure.set_layout_engine("none")  # later backgrounds share the first layout
+            self._backgrounds[key] = self._canvas.copy_from_bbox(self.figure.bbox)
+        self._canvas.restore_region(self._backgrounds[key])
+        for a in self._dynamic:
+            if a.get_visible():
+                self.figure.draw_artist(a)
+        self._png = None
+        if self._box is not None:
+            self._push()
+        return self
+
+    def png(self, colors: int = 256, optimize: bool = False) -> bytes:
+        """The figure as shown, as a palette PNG (Pillow; an octree palette keeps plots exact
+        enough and halves the bytes; fast zlib unless ``optimize``)."""
+        if self._png is None or (colors, optimize) != (256, False):
+            out, size = io.BytesIO(), self._canvas.get_width_height()
+            img = _PIL.frombuffer("RGBA", size, self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+            img.convert("RGB").quantize(colors, method=_PIL.Quantize.FASTOCTREE).save(
+                out, format="png", compress_level=9 if optimize else 1, optimize=optimize)
+            if (colors, optimize) != (256, False):
+                return out.getvalue()
+            self._png = out.getvalue()
+        return self._png
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
+        return f"<{self.kind}({values}): {self.readout}>"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> Any:
+        text = f"{self.kind}: {self.readout}"
+        if _live():
+            return {**W.VBox._repr_mimebundle_(self.widget), "text/plain": text}
+        static = self.png(colors=128, optimize=True)  # stored in the notebook: make it small
+        return {"image/png": base64.b64encode(static).decode("ascii"), "text/plain": text}
+
+    def _push(self) -> None:
+        self._image.value = self.png()
+        self._label.value = f'<span style="white-space: normal">{html.escape(self.readout)}</span>'
+        for name, c in self._controls.items():
+            c.widget.layout.display = None if name in self._shown() else "none"
+
+    def _on_change(self, change: dict[str, Any]) -> None:
+        if not self._holding:  # a move in the browser (update() holds its own changes)
+            self._controls[change["owner"].description].value = change["new"]
+            self.refresh()
+
+    def _animate(self, *artists: Artist) -> None:
+        for a in artists:
+            a.set_animated(True)
+            self._dynamic.append(a)
+
+    def _shown(self) -> set[str]:
+        return set(self._controls)
+
+    def _warm(self) -> None:
+        """Called once a live widget exists: precompute what a drag will need (optional)."""
+
+    def _static_key(self) -> Any:  # which cached background (e.g. raw or standardised data)
+        return getattr(self, "_key", None)
+
+    def _compute(self, values: Mapping[str, Any]) -> str:
+        raise NotImplementedError
+
+
+def contours(ax: Any, f: Callable, window: Window, base: np.ndarray, fstar: float) -> Artist:
+    """Log-spaced contours of f − f* over the plane of the first two coordinates of ``base``."""
+    (x1, x2), (y1, y2) = window
+    X, Y = np.meshgrid(np.linspace(x1, x2, 160), np.linspace(y1, y2, 160))
+    grid = np.broadcast_to(base[:, None, None], (base.size, *X.shape)).copy()
+    grid[0], grid[1] = X, Y
+    gap = on_points(f, grid) - fstar
+    top = float(np.nanmax(gap))
+    levels = np.geomspace(max(float(np.nanmin(gap)), top * 1e-6, 1e-300), top, 16)[:-1]
+    ax.set(xlim=(x1, x2), ylim=(y1, y2))
+    return ax.contour(X, Y, gap, levels=levels, cmap="viridis", linewidths=0.8)
