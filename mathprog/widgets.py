@@ -356,7 +356,7 @@ class DirectionExplorer(Explorer):
         ax, ad = self.figure.subplots(1, 2, width_ratios=[1.0, 1.15])
         xp.contours(ax, f, window, point, 0.0)
         r, gn = 0.25 * (window[0][1] - window[0][0]), float(np.linalg.norm(self.g)) or 1.0
-        ax.annotate("∇f", point + r * self.g / gn, point, color="0.3",
+        ax.annotate("∇f", point, point + r * self.g / gn, color="0.3",
                     arrowprops={"arrowstyle": "<-", "color": "0.4", "lw": 1.5})
         ax.plot(*point, "o", color="black", ms=6)
         ax.set(xlabel="x", ylabel="y", aspect="equal", title="contours of f and the direction u")
