@@ -179,7 +179,7 @@ def close(a: Any, b: Any, rtol: float = 1e-6) -> bool:
 def _factor_words(s: float, n: int | None) -> str:
     """Name a factor the way notebook 08's ``scale`` column is read."""
     for value, words in (
-        (0.0, "it is zero: never computed"),
+        (0.0, "zero: never computed"),
         (-1.0, "off by a factor −1: a sign"),
         (2.0, "off by a factor 2"),
         (0.5, "off by a factor 1/2"),

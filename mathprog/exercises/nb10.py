@@ -89,8 +89,8 @@ def _global_errors(step, dts, t_end=2.0):
 
 @exercise("10.rk4_step")
 def rk4_step(step) -> str:
-    y1 = number(call(step, _rhs, 0.0, 1.0, 0.1, what="one step"), "the new y")
-    if abs(y1 - _rhs(0.0, 1.0)) < 1e-12:
+    y1 = number(call(step, _rhs, 0.5, 1.0, 0.1, what="one step"), "the new y")
+    if abs(y1 - _rhs(0.5, 1.0)) < 1e-12:
         raise Fail("it returned the slope f(t, y); the step returns y + dt · (weighted slopes)")
     if abs(y1 - 1.0) < 1e-12:
         raise Fail("y did not move: add dt times the weighted slopes")
