@@ -16,6 +16,7 @@ import nbformat
 import numpy as np
 import pytest
 
+from mathprog import nn
 from mathprog.autodiff import Value
 from mathprog.exercises import Result, check, exercises
 
@@ -92,8 +93,18 @@ def test_sections_import_check_first_and_hide_solutions():
 # --------------------------------------------------------------------------- wrong answers
 
 
-def _f(x):
-    return np.sin(x)
+def _layer(dW=None, db=None, dx=None):
+    """A Linear subclass whose backward is right except for the parts given."""
+
+    class Buggy(nn.Linear):
+        def backward(self, grad_out):
+            self.dW[...] = (dW or (lambda s, g: s.x.T @ g))(self, grad_out)
+            new_db = (db or (lambda s, g: g.sum(axis=0)))(self, grad_out)
+            if new_db is not None:
+                self.db[...] = new_db
+            return (dx or (lambda s, g: g @ s.W.T))(self, grad_out)
+
+    return Buggy
 
 
 WRONG = {
@@ -227,6 +238,15 @@ WRONG = {
         ({"A": "sign", "B": "zero", "C": "mean"}, "D have no answer"),
         ({"A": "sign", "B": "bias", "C": "mean", "D": "transpose"}, "not one of"),
         (["sign", "zero"], "dict"),
+    ],
+    "08.linear_layer": [
+        (_layer(dx=lambda s, g: g @ s.W), "transpose is missing"),
+        (_layer(db=lambda s, g: None), "gradient of b is zero: never computed"),
+        (_layer(dW=lambda s, g: -s.x.T @ g), "gradient of W is off by a factor −1"),
+        (_layer(db=lambda s, g: g.mean(axis=0)), "1/N"),
+        (_layer(dx=lambda s, g: None), "returned None"),
+        (_layer(dx=lambda s, g: 0 * g), "gradient of input is zero"),
+        (lambda: 0, "subclass of nn.Linear"),
     ],
     "09.he_std": [(2 / 64, "variance"), (1 / 8, "LeCun"), (0.01, "textbook"), (0.5, "off")],
     "09.rms_growth": [(64 * 0.19**2 / 2, "square root"), (math.sqrt(64 * 0.19**2), "half"),

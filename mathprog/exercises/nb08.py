@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from mathprog import nn
+from mathprog.derivatives import gradient
 from mathprog.exercises._core import (
     Fail,
     array,
     call,
     close,
+    compare_gradient,
     exercise,
     measured_order,
     order_verdict,
@@ -107,3 +110,31 @@ def read_the_diagnosis(answer) -> str:
             raise Fail(f"{report} is not {said!r} ({_SIGNATURES[said]}); read its scale "
                        "column again")
     return "A sign, B never computed, C a missing mean, D a transpose: read from scale alone"
+
+
+@exercise("08.linear_layer")
+def linear_layer(cls) -> str:
+    if not (isinstance(cls, type) and issubclass(cls, nn.Linear)):
+        raise Fail(f"answer with a subclass of nn.Linear, got {cls!r}")
+    try:
+        layer = cls(4, 4, rng=0)  # square W: a missing transpose does not raise
+    except Exception as err:
+        raise Fail(f"{cls.__name__}(4, 4, rng=0) raised {type(err).__name__}: {err}") from None
+    rng = np.random.default_rng(8)
+    x, g = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    call(layer.forward, x, what="forward")
+    dx = call(layer.backward, g.copy(), what="your backward")
+    analytic = {"W": layer.grads[0].copy(), "b": layer.grads[1].copy(), "input": dx}
+    W, b = layer.params
+
+    def loss(_=None):  # L = Σ g ⊙ forward(x), read from the layer's own (perturbed) arrays
+        return float(np.sum(g * (x @ W + b)))
+
+    numeric = {"W": gradient(loss, W, inplace=True), "b": gradient(loss, b, inplace=True),
+               "input": gradient(lambda x_: float(np.sum(g * (x_ @ W + b))), x)}
+    for name in ("W", "b", "input"):
+        if name == "input" and close(dx, g @ W, 1e-9):
+            raise Fail("the input gradient is g W: the transpose is missing (g Wᵀ); W is "
+                       "square, so only a gradient check finds it")
+        compare_gradient(f"the gradient of {name}", analytic[name], numeric[name], n=3)
+    return "W, b and the input pass a gradient check by central differences"

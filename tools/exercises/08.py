@@ -10,6 +10,7 @@
 # %%
 import numpy as np
 
+from mathprog import nn
 from mathprog.exercises import check
 
 # %% [markdown]
@@ -74,7 +75,7 @@ def numerical_gradient(f, x, h):
 check("08.numerical_gradient", numerical_gradient)
 
 # %% [markdown]
-# ### Exercise 3 (stretch) · Read the diagnosis
+# ### Exercise 3 · Read the diagnosis
 #
 # Four gradient-check reports of the 64-16-16-10 network of section 6, each with one
 # planted bug, $N = 3$ samples (rows that fail shown; `scale` is the least-squares factor
@@ -101,3 +102,33 @@ diagnosis = {"A": "sign", "B": "zero", "C": "mean", "D": "transpose"}
 
 # %%
 check("08.read_the_diagnosis", diagnosis)
+
+# %% [markdown]
+# ### Exercise 4 (stretch) · Linear's backward, found by a gradient check
+#
+# Subclass `nn.Linear` and write its `backward(grad_out)`: `forward` keeps its input in
+# `self.x`; write $\partial L/\partial W$ into `self.dW` and $\partial L/\partial b$ into
+# `self.db`, and return $\partial L/\partial x$. The check builds `MyLinear(4, 4, rng=0)`
+# (a square $W$, like section 6's middle layer), runs a gradient check on `W`, `b` and the
+# input, and names the one that fails and the factor it is off by. Plant one of section
+# 6's bugs in your solution and read what the check says.
+
+# %%
+class MyLinear(nn.Linear):
+    def backward(self, grad_out):
+        ...
+
+
+# %%
+check("08.linear_layer", MyLinear)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+class MyLinear(nn.Linear):
+    def backward(self, grad_out):
+        self.dW[...] = self.x.T @ grad_out  # dL/dW = xᵀ g
+        self.db[...] = grad_out.sum(axis=0)  # dL/db: the sum over the batch
+        return grad_out @ self.W.T  # dL/dx = g Wᵀ
+
+
+# %%
+check("08.linear_layer", MyLinear)
