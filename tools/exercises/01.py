@@ -2,14 +2,13 @@
 # ## Exercises
 #
 # Each exercise has a stub for you to fill in (replace the `...`), a cell that calls
-# `check`, an optional hint, and a hidden solution (click the bar left of the collapsed
-# cell to show it; try first). `check` measures your answer the way this notebook measures
+# `check`, an optional hint, and a hidden solution (click its `•••` to open it; try first).
+# `check` measures your answer the way this notebook measures
 # things and says in one line what is right (✓) or what is wrong (✗) — here, by the
 # *order* of the error as $h$ shrinks. It never raises for a wrong answer, and before you
 # fill the stub it says "not yet".
 
 # %%
-
 import numpy as np
 
 from mathprog.exercises import check
@@ -37,6 +36,7 @@ check("01.central_difference", central)
 # </details>
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def central(f, x, h):
     return (f(x + h) - f(x - h)) / (2 * h)
 
@@ -64,6 +64,7 @@ check("01.optimal_h", h_best)
 # </details>
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 h_best = np.finfo(float).eps ** (1 / 3)
 
 # %%
@@ -85,6 +86,7 @@ def complex_step(f, x, h):
 check("01.complex_step", complex_step)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def complex_step(f, x, h):
     return f(complex(x, h)).imag / h
 

@@ -2,8 +2,8 @@
 # ## Exercises
 #
 # Each exercise has a stub for you to fill in (replace the `...`), a cell that calls
-# `check`, an optional hint, and a hidden solution (click the bar left of the collapsed
-# cell to show it; try first). `check` says in one line what is right (✓) or which local
+# `check`, an optional hint, and a hidden solution (click its `•••` to open it; try first).
+# `check` says in one line what is right (✓) or which local
 # derivative is wrong (✗). It never raises for a wrong answer, and before you fill the
 # stub it says "not yet".
 
@@ -26,6 +26,7 @@ def dh(x):
 check("02.chain_rule", dh)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def dh(x):
     return math.cos(x**2) * 2 * x  # outer derivative at the inner value, times inner
 
@@ -49,6 +50,7 @@ def mul_local(a, b):
 check("02.mul_local", mul_local)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def mul_local(a, b):
     return b, a
 
@@ -78,6 +80,7 @@ check("02.tanh_from_exp", tanh)
 # </details>
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def tanh(v):
     e = (2 * v).exp()
     return (e - 1) / (e + 1)
@@ -100,6 +103,7 @@ growth = ...
 check("02.depth_product", growth)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 growth = 1.14**30  # the chain rule multiplies one factor per layer
 
 # %%

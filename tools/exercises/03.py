@@ -2,8 +2,8 @@
 # ## Exercises
 #
 # Each exercise has a stub for you to fill in (replace the `...`), a cell that calls
-# `check`, an optional hint, and a hidden solution (click the bar left of the collapsed
-# cell to show it; try first). `check` says in one line what is right (✓) or which partial
+# `check`, an optional hint, and a hidden solution (click its `•••` to open it; try first).
+# `check` says in one line what is right (✓) or which partial
 # is wrong (✗). It never raises for a wrong answer, and before you fill the stub it says
 # "not yet".
 
@@ -27,6 +27,7 @@ def grad_f(p):
 check("03.partials", grad_f)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def grad_f(p):
     x, y = p
     return np.array([2 * x * y, x**2 + np.cos(y)])
@@ -50,6 +51,7 @@ def D(g, u):
 check("03.directional_derivative", D)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def D(g, u):
     return g @ u / np.linalg.norm(u)
 
@@ -72,6 +74,7 @@ def steepest(grad, p):
 check("03.steepest_descent", steepest)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def steepest(grad, p):
     g = grad(p)
     return -g / np.linalg.norm(g)
@@ -101,6 +104,7 @@ check("03.hessian", hess_f)
 # </details>
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def hess_f(p):
     x, y = p
     return np.array([[2 * y, 2 * x], [2 * x, -np.sin(y)]])

@@ -2,8 +2,8 @@
 # ## Exercises
 #
 # Each exercise has a stub for you to fill in (replace the `...`), a cell that calls
-# `check`, an optional hint, and a hidden solution (click the bar left of the collapsed
-# cell to show it; try first). `check` says in one line what is right (✓) or what is
+# `check`, an optional hint, and a hidden solution (click its `•••` to open it; try first).
+# `check` says in one line what is right (✓) or what is
 # wrong (✗); predictions are checked against the stated tolerance. It never raises for a
 # wrong answer, and before you fill the stub it says "not yet".
 
@@ -27,6 +27,7 @@ def step(x, grad, lr):
 check("04.gd_step", step)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def step(x, grad, lr):
     return x - lr * grad(x)
 
@@ -55,6 +56,7 @@ check("04.stability_limit", lr_max)
 # </details>
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 lr_max = 2 / 25  # 2/L, L the largest eigenvalue
 
 # %%
@@ -74,6 +76,7 @@ steps = ...
 check("04.steps_to_converge", steps)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 factor = 1 - 0.02 * 10  # L = f'' = 10
 steps = math.ceil(math.log(1e-6 / 2) / math.log(factor))
 

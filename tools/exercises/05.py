@@ -2,8 +2,8 @@
 # ## Exercises
 #
 # Each exercise has a stub for you to fill in (replace the `...`), a cell that calls
-# `check`, an optional hint, and a hidden solution (click the bar left of the collapsed
-# cell to show it; try first). `check` compares your gradient with the reference and, when
+# `check`, an optional hint, and a hidden solution (click its `•••` to open it; try first).
+# `check` compares your gradient with the reference and, when
 # it is off, names the part and the factor (a sign, a missing $1/n$, a missing 2). It
 # never raises for a wrong answer, and before you fill the stub it says "not yet".
 
@@ -27,6 +27,7 @@ def mse(X, y, w, b):
 check("05.mse", mse)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def mse(X, y, w, b):
     r = X @ w + b - y
     return np.mean(r**2)
@@ -57,6 +58,7 @@ check("05.mse_gradient", mse_grad)
 # </details>
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def mse_grad(X, y, w, b):
     r = X @ w + b - y
     n = len(y)
@@ -79,6 +81,7 @@ lr_max = ...
 check("05.lr_limit_standardized", lr_max)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 # H = (2/n) AᵀA with A = [z, 1]: (2/n)·[[Σz², Σz], [Σz, n]] = [[2, 0], [0, 2]], so L = 2.
 lr_max = 2 / 2
 

@@ -2,8 +2,8 @@
 # ## Exercises
 #
 # Each exercise has a stub for you to fill in (replace the `...`), a cell that calls
-# `check`, an optional hint, and a hidden solution (click the bar left of the collapsed
-# cell to show it; try first). `check` compares each gradient with the reference and names
+# `check`, an optional hint, and a hidden solution (click its `•••` to open it; try first).
+# `check` compares each gradient with the reference and names
 # the one that is off and by what factor (−1: a sign, N: a missing mean, 0: never
 # computed) or whether it is transposed. It never raises for a wrong answer, and before
 # you fill the stub it says "not yet".
@@ -28,6 +28,7 @@ def relu_backward(z, grad_out):
 check("06.relu_backward", relu_backward)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def relu_backward(z, grad_out):
     return grad_out * (z > 0)
 
@@ -51,6 +52,7 @@ def softmax_ce_grad(logits, y):
 check("06.softmax_ce_grad", softmax_ce_grad)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def softmax_ce_grad(logits, y):
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     p = e / e.sum(axis=1, keepdims=True)
@@ -83,6 +85,7 @@ check("06.linear_backward", linear_backward)
 # </details>
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def linear_backward(x, W, b, g):
     return x.T @ g, g.sum(axis=0), g @ W.T
 

@@ -2,8 +2,8 @@
 # ## Exercises
 #
 # Each exercise has a stub for you to fill in (replace the `...`), a cell that calls
-# `check`, an optional hint, and a hidden solution (click the bar left of the collapsed
-# cell to show it; try first). `check` runs your step a few times on a small quadratic
+# `check`, an optional hint, and a hidden solution (click its `•••` to open it; try first).
+# `check` runs your step a few times on a small quadratic
 # against PyTorch's rule and, when they differ, names the missing piece. It never raises
 # for a wrong answer, and before you fill the stub it says "not yet".
 
@@ -29,6 +29,7 @@ def momentum_step(p, g, buf, lr, mu):
 check("07.momentum_step", momentum_step)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def momentum_step(p, g, buf, lr, mu):
     buf = g.copy() if buf is None else mu * buf + g
     return p - lr * buf, buf
@@ -61,6 +62,7 @@ check("07.adam_step", adam_step)
 # </details>
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def adam_step(p, g, m, v, t, lr, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * g
     v = beta2 * v + (1 - beta2) * g * g
@@ -85,6 +87,7 @@ factor = ...
 check("07.bias_correction", factor)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 factor = 1 / (1 - 0.9**10)
 
 # %%
@@ -112,6 +115,7 @@ check("07.momentum_limit", lr_max)
 # </details>
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 lr_max = 2 * (1 + 0.9) / 10
 
 # %%

@@ -2,8 +2,8 @@
 # ## Exercises
 #
 # Each exercise has a stub for you to fill in (replace the `...`), a cell that calls
-# `check`, an optional hint, and a hidden solution (click the bar left of the collapsed
-# cell to show it; try first). `check` says in one line what is right (✓) or what is
+# `check`, an optional hint, and a hidden solution (click its `•••` to open it; try first).
+# `check` says in one line what is right (✓) or what is
 # wrong (✗) — a numerical gradient, for instance, by the measured order of its error. It
 # never raises for a wrong answer, and before you fill the stub it says "not yet".
 
@@ -28,6 +28,7 @@ def relative_error(a, b):
 check("08.relative_error", relative_error)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def relative_error(a, b):
     return np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), np.finfo(float).tiny)
 
@@ -58,6 +59,7 @@ check("08.numerical_gradient", numerical_gradient)
 # </details>
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def numerical_gradient(f, x, h):
     grad = np.zeros_like(x, dtype=float)
     for i in np.ndindex(x.shape):
@@ -98,6 +100,7 @@ diagnosis = {"A": ..., "B": ..., "C": ..., "D": ...}
 check("08.read_the_diagnosis", diagnosis)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 diagnosis = {"A": "sign", "B": "zero", "C": "mean", "D": "transpose"}
 
 # %%
@@ -123,6 +126,7 @@ class MyLinear(nn.Linear):
 check("08.linear_layer", MyLinear)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 class MyLinear(nn.Linear):
     def backward(self, grad_out):
         self.dW[...] = self.x.T @ grad_out  # dL/dW = xᵀ g

@@ -2,8 +2,8 @@
 # ## Exercises
 #
 # Each exercise has a stub for you to fill in (replace the `...`), a cell that calls
-# `check`, an optional hint, and a hidden solution (click the bar left of the collapsed
-# cell to show it; try first). `check` says in one line what is right (✓) or what is
+# `check`, an optional hint, and a hidden solution (click its `•••` to open it; try first).
+# `check` says in one line what is right (✓) or what is
 # wrong (✗); predictions are checked against the stated tolerance. It never raises for a
 # wrong answer, and before you fill the stub it says "not yet".
 
@@ -27,6 +27,7 @@ std = ...
 check("09.he_std", std)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 std = math.sqrt(2 / 64)
 
 # %%
@@ -53,6 +54,7 @@ check("09.rms_growth", growth)
 # </details>
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 growth = math.sqrt(64 * 0.19**2 / 2)
 
 # %%
@@ -74,6 +76,7 @@ def clip(grads, max_norm):
 check("09.clip_global_norm", clip)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def clip(grads, max_norm):
     total = math.sqrt(sum(float(np.sum(g * g)) for g in grads))
     scale = max_norm / (total + 1e-6)

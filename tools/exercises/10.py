@@ -2,8 +2,8 @@
 # ## Exercises
 #
 # Each exercise has a stub for you to fill in (replace the `...`), a cell that calls
-# `check`, an optional hint, and a hidden solution (click the bar left of the collapsed
-# cell to show it; try first). `check` measures the *order* of your rule: how fast its
+# `check`, an optional hint, and a hidden solution (click its `•••` to open it; try first).
+# `check` measures the *order* of your rule: how fast its
 # error falls as the step shrinks. It never raises for a wrong answer, and before you fill
 # the stub it says "not yet".
 
@@ -27,6 +27,7 @@ def trapezoid(f, a, b, n):
 check("10.trapezoid", trapezoid)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def trapezoid(f, a, b, n):
     h = (b - a) / n
     ys = [f(a + k * h) for k in range(n + 1)]
@@ -58,6 +59,7 @@ check("10.simpson", simpson)
 # </details>
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def simpson(f, a, b, n):
     if n % 2:
         raise ValueError(f"n must be even, got {n}")
@@ -85,6 +87,7 @@ def rk4_step(f, t, y, dt):
 check("10.rk4_step", rk4_step)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def rk4_step(f, t, y, dt):
     k1 = f(t, y)
     k2 = f(t + dt / 2, y + dt / 2 * k1)
@@ -113,6 +116,7 @@ def step(q, p, dt):
 check("10.symplectic_euler", step)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution (collapsed: try first)
 def step(q, p, dt):
     p = p - dt * q
     q = q + dt * p
