@@ -235,7 +235,7 @@ WRONG = {
     "08.read_the_diagnosis": [
         ({"A": "mean", "B": "zero", "C": "mean", "D": "transpose"}, "A is not 'mean'"),
         ({"A": "sign", "B": "zero", "C": "sign", "D": "transpose"}, "C is not 'sign'"),
-        ({"A": "sign", "B": "zero", "C": "mean"}, "D have no answer"),
+        ({"A": "sign", "B": "zero", "C": "mean"}, "report D has no answer"),
         ({"A": "sign", "B": "bias", "C": "mean", "D": "transpose"}, "not one of"),
         (["sign", "zero"], "dict"),
     ],
@@ -245,7 +245,7 @@ WRONG = {
         (_layer(dW=lambda s, g: -s.x.T @ g), "gradient of W is off by a factor −1"),
         (_layer(db=lambda s, g: g.mean(axis=0)), "1/N"),
         (_layer(dx=lambda s, g: None), "returned None"),
-        (_layer(dx=lambda s, g: 0 * g), "gradient of input is zero"),
+        (_layer(dx=lambda s, g: 0 * g), "input gradient is zero"),
         (lambda: 0, "subclass of nn.Linear"),
     ],
     "09.he_std": [(2 / 64, "variance"), (1 / 8, "LeCun"), (0.01, "textbook"), (0.5, "off")],

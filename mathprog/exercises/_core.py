@@ -242,11 +242,12 @@ def measured_order(hs: list[float], errors: list[float]) -> float:
 def order_verdict(p: float, expected: int, var: str = "h") -> None:
     """Fail unless the measured order ``p`` rounds to ``expected``."""
     words = {k: w.replace("h", var) for k, w in ORDER_WORDS.items()}
+    shown = round(p, 1) + 0.0  # displayed without "-0.0"
     k = int(round(p))
     if abs(p - expected) < 0.4:
         return
     if k < 0.6:
-        raise Fail(f"the error does not fall as {var} shrinks (measured order {p:.1f}): "
+        raise Fail(f"the error does not fall as {var} shrinks (measured order {shown:.1f}): "
                    "it does not converge to the right value")
     got = words.get(k, f"{var}^{k}")
-    raise Fail(f"the error falls like {got}, not {words[expected]} (measured order {p:.1f})")
+    raise Fail(f"the error falls like {got}, not {words[expected]} (measured order {shown:.1f})")

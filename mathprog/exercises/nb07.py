@@ -56,8 +56,8 @@ def _reader_run(step, lr: float, mu: float) -> list[np.ndarray]:
         res = call(step, p.copy(), _grad(p), None if buf is None else buf.copy(), lr, mu,
                    what=f"your step {k + 1}")
         if not isinstance(res, (tuple, list)) or len(res) != 2:
-            raise Fail(f"step {k + 1} should return two arrays, (p, buf); got "
-                       f"{type(res).__name__}")
+            got = f"{len(res)} values" if isinstance(res, (tuple, list)) else type(res).__name__
+            raise Fail(f"step {k + 1} should return two arrays, (p, buf); got {got}")
         p, buf = (np.asarray(r, dtype=float) for r in res)
         if p.shape != (2,) or buf.shape != (2,):
             raise Fail(f"step {k + 1} returned shapes {p.shape} and {buf.shape}, expected (2,)")
@@ -120,8 +120,8 @@ def adam_step(step) -> str:
         res = call(step, p.copy(), _grad(p), m.copy(), v.copy(), t, lr, b1, b2, eps,
                    what=f"your step t = {t}")
         if not isinstance(res, (tuple, list)) or len(res) != 3:
-            raise Fail(f"step t = {t} should return three arrays, (p, m, v); got "
-                       f"{type(res).__name__}")
+            got = f"{len(res)} values" if isinstance(res, (tuple, list)) else type(res).__name__
+            raise Fail(f"step t = {t} should return three arrays, (p, m, v); got {got}")
         p, m, v = (np.asarray(r, dtype=float) for r in res)
         if any(a.shape != (2,) for a in (p, m, v)):
             raise Fail(f"step t = {t} returned shapes {[a.shape for a in (p, m, v)]}, "

@@ -100,7 +100,8 @@ def read_the_diagnosis(answer) -> str:
     keys = {str(k).strip().upper(): v for k, v in answer.items()}
     missing = sorted(set(DIAGNOSIS) - set(keys))
     if missing:
-        raise Fail(f"reports {', '.join(missing)} have no answer")
+        raise Fail(f"{'reports' if len(missing) > 1 else 'report'} {', '.join(missing)} "
+                   f"{'have' if len(missing) > 1 else 'has'} no answer")
     for report, truth in DIAGNOSIS.items():
         said = _SYNONYMS.get(str(keys[report]).strip().lower())
         if said is None:
@@ -115,7 +116,8 @@ def read_the_diagnosis(answer) -> str:
 @exercise("08.linear_layer")
 def linear_layer(cls) -> str:
     if not (isinstance(cls, type) and issubclass(cls, nn.Linear)):
-        raise Fail(f"answer with a subclass of nn.Linear, got {cls!r}")
+        raise Fail("answer with a subclass of nn.Linear (class MyLinear(nn.Linear): ...), "
+                   f"got {type(cls).__name__}")
     try:
         layer = cls(4, 4, rng=0)  # square W: a missing transpose does not raise
     except Exception as err:
@@ -124,17 +126,18 @@ def linear_layer(cls) -> str:
     x, g = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
     call(layer.forward, x, what="forward")
     dx = call(layer.backward, g.copy(), what="your backward")
-    analytic = {"W": layer.grads[0].copy(), "b": layer.grads[1].copy(), "input": dx}
+    analytic = {"W": layer.grads[0].copy(), "b": layer.grads[1].copy(), "x": dx}
     W, b = layer.params
 
     def loss(_=None):  # L = Σ g ⊙ forward(x), read from the layer's own (perturbed) arrays
         return float(np.sum(g * (x @ W + b)))
 
     numeric = {"W": gradient(loss, W, inplace=True), "b": gradient(loss, b, inplace=True),
-               "input": gradient(lambda x_: float(np.sum(g * (x_ @ W + b))), x)}
-    for name in ("W", "b", "input"):
-        if name == "input" and close(dx, g @ W, 1e-9):
+               "x": gradient(lambda x_: float(np.sum(g * (x_ @ W + b))), x)}
+    for name, label in (("W", "the gradient of W"), ("b", "the gradient of b"),
+                        ("x", "the input gradient")):
+        if name == "x" and close(dx, g @ W, 1e-9):
             raise Fail("the input gradient is g W: the transpose is missing (g Wᵀ); W is "
                        "square, so only a gradient check finds it")
-        compare_gradient(f"the gradient of {name}", analytic[name], numeric[name], n=3)
+        compare_gradient(label, analytic[name], numeric[name], n=3)
     return "W, b and the input pass a gradient check by central differences"
