@@ -48,7 +48,6 @@ BOOK_STAMP := $(BOOK_VENV)/.mathprog-book-installed
 
 $(BOOK_STAMP): book/requirements.txt pyproject.toml
 	test -x $(BOOK_PY) || $(PYTHON) -m venv $(BOOK_VENV)
-	$(BOOK_PY) -m pip install --quiet --upgrade pip
 	$(BOOK_PY) -m pip install --quiet -r book/requirements.txt -e .
 	touch $(BOOK_STAMP)
 

@@ -20,9 +20,8 @@ import json
 from typing import Any
 
 import numpy as np
-from PIL import Image
-
 from explorers import ALL, Entry, positions  # book/ is on sys.path (build.py)
+from PIL import Image
 
 MEDIAN_SAMPLE = 48  # frames used to estimate the base image
 
@@ -95,7 +94,8 @@ def render(explorer: Any, entry: Entry, ident: str) -> tuple[str, dict[str, Any]
                    for name, values in axes]
     data = {
         "controls": [{"name": n, "labels": [_label(controls[n], v) for v in values],
-                      "start": i} for (n, values), i in zip(axes, start_index, strict=True)],
+                      "values": values, "start": i}
+                     for (n, values), i in zip(axes, start_index, strict=True)],
         "overlays": overlays, "readouts": texts, "frame": frame_of, "readout": text_of,
     }
     flat = 0
