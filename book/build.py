@@ -83,23 +83,21 @@ def notebooks() -> list[Path]:
 
 
 def explorer_outputs(nb: dict) -> list[tuple[dict, dict, str]]:
-    """(cell, output, kind) of every explorer output, in order. An explorer output is a
-    widget view whose text/plain starts with the factory's kind ("lr_explorer: ..."), or
-    a widget view from a cell that calls one factory (``explorer.widget`` shows a VBox)."""
+    """(cell, output, kind) of every explorer output, in order. An explorer output is one
+    whose text/plain starts with the factory's kind ("lr_explorer: ...", with a widget view
+    or a static PNG beside it), or a widget view from a cell that calls exactly one factory
+    (``explorer.widget`` stores "VBox(...)")."""
     found = []
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
             continue
         for out in cell.get("outputs", []):
             data = out.get("data", {})
-            if WIDGET_VIEW not in data:
-                continue
-            text = "".join(data.get("text/plain", ""))
-            m = KIND.match(text)
+            m = KIND.match("".join(data.get("text/plain", "")))
             calls = set(FACTORY_CALL.findall("".join(cell["source"])))
             if m:
                 found.append((cell, out, m.group(1)))
-            elif len(calls) == 1:
+            elif WIDGET_VIEW in data and len(calls) == 1:
                 found.append((cell, out, calls.pop()))
     return found
 

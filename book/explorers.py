@@ -90,29 +90,56 @@ REGISTRY: dict[tuple[str, int], Entry] = {
 }
 
 
+def _options(control: Any) -> list[tuple[str, Any]] | None:
+    """(label, value) pairs of an option-based control (Dropdown, SelectionSlider), else None."""
+    options = getattr(control, "options", None)
+    if options is None:
+        return None
+    return [o if isinstance(o, tuple) else (str(o), o) for o in options]
+
+
 def positions(control: Any, count: int | str, start: Any) -> list[Any]:
     """The values the book offers for one control: at most ``count`` (or MAX_POSITIONS)
-    points of the slider's own step grid, evenly spread, always including ``start``."""
-    options = getattr(control, "options", None)
-    if options is not None and not hasattr(control, "step"):  # a dropdown
-        opts = [o if isinstance(o, str) else o[1] for o in options]
-        return opts if count == ALL else opts[: int(count)]
-    log = hasattr(control, "base")
-    lo, hi, step = float(control.min), float(control.max), float(control.step)
-    n_steps = int(np.floor((hi - lo) / step + 1e-9))  # never past max
-    limit = MAX_POSITIONS if count == ALL else min(int(count), MAX_POSITIONS)
-    if n_steps + 1 <= limit:
-        ks = list(range(n_steps + 1))
+    of the control's own values, evenly spread, always including ``start``.
+
+    Controls with ``.options`` (Dropdown, SelectionSlider) offer their option values; a
+    Checkbox offers False and True; a float slider (FloatSlider, FloatLogSlider) the points
+    of its step grid from min to max.
+    """
+    options = _options(control)
+    if options is not None:
+        values = [v for _, v in options]
+        if all(isinstance(v, str) for v in values):  # a dropdown of names: every option
+            return values if count == ALL else values[: int(count)]
+    elif isinstance(getattr(control, "value", None), bool):
+        return [False, True]
     else:
-        ks = sorted({int(round(k)) for k in np.linspace(0, n_steps, limit)})
-    start_pos = np.log(start) / np.log(control.base) if log else float(start)
-    k0 = int(round((start_pos - lo) / step))
-    if k0 not in ks:  # replace the nearest position by the start, keeping the count
-        ks[int(np.argmin([abs(k - k0) for k in ks]))] = k0
-        ks = sorted(set(ks))
-    values = [lo + k * step for k in ks]
-    if log:
-        values = [float(control.base) ** v for v in values]
-    # the start itself, exactly (not a rounded grid point) where it sits on the grid
-    return [float(start) if k == k0 else float(f"{v:.6g}") for k, v in zip(ks, values,
-                                                                           strict=True)]
+        log = hasattr(control, "base")
+        lo, hi, step = float(control.min), float(control.max), float(control.step)
+        n_steps = int(np.floor((hi - lo) / step + 1e-9))  # never past max
+        values = [lo + k * step for k in range(n_steps + 1)]
+        if log:
+            values = [float(control.base) ** v for v in values]
+        values = [float(f"{v:.6g}") for v in values]
+    limit = MAX_POSITIONS if count == ALL else min(int(count), MAX_POSITIONS)
+    k0 = int(np.argmin([abs(float(v) - float(start)) for v in values]))
+    if len(values) <= limit:
+        ks = list(range(len(values)))
+    else:
+        ks = sorted({int(round(k)) for k in np.linspace(0, len(values) - 1, limit)})
+        if k0 not in ks:  # replace the nearest position by the start, keeping the count
+            ks[int(np.argmin([abs(k - k0) for k in ks]))] = k0
+            ks = sorted(set(ks))
+    # the start itself, exactly (not a rounded grid point)
+    return [start if k == k0 else values[k] for k in ks]
+
+
+def label(control: Any, value: Any) -> str:
+    """How the control shows ``value``: its option label, or its readout format."""
+    for text, v in _options(control) or ():
+        if v == value and not isinstance(v, bool):
+            return text
+    if isinstance(value, (str, bool)):
+        return str(value)
+    fmt = getattr(control, "readout_format", ".3g") or ".3g"
+    return format(value, fmt)

@@ -20,7 +20,7 @@ import json
 from typing import Any
 
 import numpy as np
-from explorers import ALL, Entry, positions  # book/ is on sys.path (build.py)
+from explorers import ALL, Entry, label, positions  # book/ is on sys.path (build.py)
 from PIL import Image
 
 MEDIAN_SAMPLE = 48  # frames used to estimate the base image
@@ -38,13 +38,6 @@ def _encode(img: np.ndarray, mode: str) -> bytes:
 
 def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
-def _label(control: Any, value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    fmt = getattr(control, "readout_format", ".3g") or ".3g"
-    return format(value, fmt)
 
 
 def render(explorer: Any, entry: Entry, ident: str) -> tuple[str, dict[str, Any]]:
@@ -93,7 +86,7 @@ def render(explorer: Any, entry: Entry, ident: str) -> tuple[str, dict[str, Any]
     start_index = [values.index(start[name]) if start[name] in values else 0
                    for name, values in axes]
     data = {
-        "controls": [{"name": n, "labels": [_label(controls[n], v) for v in values],
+        "controls": [{"name": n, "labels": [label(controls[n], v) for v in values],
                       "values": values, "start": i}
                      for (n, values), i in zip(axes, start_index, strict=True)],
         "overlays": overlays, "readouts": texts, "frame": frame_of, "readout": text_of,
@@ -104,18 +97,19 @@ def render(explorer: Any, entry: Entry, ident: str) -> tuple[str, dict[str, Any]
 
     rows = []
     for (name, values), i in zip(axes, start_index, strict=True):
-        label = html.escape(_label(controls[name], values[i]))
-        if isinstance(values[0], str):
+        shown = html.escape(label(controls[name], values[i]))
+        if isinstance(values[0], (str, bool)):  # a dropdown or a checkbox: a <select>
             opts = "".join(f'<option value="{k}"{" selected" if k == i else ""}>'
-                           f"{html.escape(v)}</option>" for k, v in enumerate(values))
+                           f"{html.escape(label(controls[name], v))}</option>"
+                           for k, v in enumerate(values))
             widget = (f'<select class="mp-control" data-control="{name}" '
                       f'aria-label="{name}">{opts}</select>')
         else:
             widget = (f'<input type="range" class="mp-control" data-control="{name}" '
                       f'aria-label="{name}" min="0" max="{len(values) - 1}" step="1" '
-                      f'value="{i}"><output class="mp-value">{label}</output>')
+                      f'value="{i}"><output class="mp-value">{shown}</output>')
         rows.append(f'<div class="mp-row"><label class="mp-name">{name}</label>{widget}</div>')
-    fixed = [f"{n} = {_label(controls[n], v)}" for n, v in start.items()
+    fixed = [f"{n} = {label(controls[n], v)}" for n, v in start.items()
              if n not in dict(axes)]
     note = entry.note or ("fixed here: " + ", ".join(fixed) if fixed else "")
     if note:
