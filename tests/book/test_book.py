@@ -188,6 +188,8 @@ def test_explorer_moves_without_a_kernel(book_page, key):
     # evidence: the explorer after its controls moved, and the whole page around it
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     root.screenshot(path=str(ARTIFACTS / f"book-{ident}-moved.png"))
+    page.evaluate("(id) => document.getElementById(id).scrollIntoView({block: 'center'})", ident)
+    book_page.screenshot(f"book-{ident}-moved-page.png")
 
 
 def test_table_of_contents_is_the_articles_sections(book_page):
