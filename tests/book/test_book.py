@@ -26,7 +26,9 @@ ARTIFACTS = REPO / "tests" / "browser" / "artifacts"  # the folder CI keeps
 
 pytestmark = pytest.mark.browser
 
-UPDATE_BUDGET_MS = 100.0
+UPDATE_BUDGET_MS = 100.0  # the median of MOVES moves of each control
+SPIKE_LIMIT_MS = 300.0  # no single move slower (a shared 2-core CI box has scheduler spikes)
+MOVES = 3
 STEMS = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -135,6 +137,26 @@ _JS_PROBE = """([id, name]) => {
 }"""
 
 
+def _move_once(page, root, ident: str, control, name: str) -> tuple[float, dict]:
+    """One step of one control from the keyboard (a dropdown: the next option); returns the
+    time from the key to the new figure decoded and the readout replaced, and the values."""
+    page.evaluate(_JS_PROBE, [ident, name])
+    if control.evaluate("e => e.tagName") == "SELECT":
+        n = control.evaluate("e => e.options.length")
+        control.focus()
+        control.select_option(index=(control.evaluate("e => e.selectedIndex") + 1) % n)
+    else:
+        at_max = control.evaluate("e => Number(e.value) === Number(e.max)")
+        control.focus()
+        page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
+    page.wait_for_function("() => window.__mpProbe.dt !== undefined", timeout=5_000)
+    probe = page.evaluate("() => window.__mpProbe")
+    assert probe["after"] != probe["before"], f"{ident}: moving {name} left the figure"
+    assert probe["textAfter"] != probe["text"], f"{ident}: moving {name} left the readout"
+    assert probe["width"] > 0, f"{ident}: the new figure did not load"
+    return probe["dt"], _position(page, ident)
+
+
 def _position(page, ident: str) -> dict:
     return page.evaluate("""(id) => {
       const root = document.getElementById(id);
@@ -163,28 +185,21 @@ def test_explorer_moves_without_a_kernel(book_page, key):
     for i in range(controls.count()):
         control = controls.nth(i)
         name = control.get_attribute("data-control")
-        page.evaluate(_JS_PROBE, [ident, name])
-        if control.evaluate("e => e.tagName") == "SELECT":
-            n = control.evaluate("e => e.options.length")
-            control.focus()
-            control.select_option(index=(control.evaluate("e => e.selectedIndex") + 1) % n)
-        else:
-            at_max = control.evaluate("e => Number(e.value) === Number(e.max)")
-            control.focus()
-            page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
-        page.wait_for_function("() => window.__mpProbe.dt !== undefined", timeout=5_000)
-        probe = page.evaluate("() => window.__mpProbe")
-        assert probe["after"] != probe["before"], f"{ident}: moving {name} left the figure"
-        assert probe["textAfter"] != probe["text"], f"{ident}: moving {name} left the readout"
-        assert probe["width"] > 0, f"{ident}: the new figure did not load"
-        assert probe["dt"] < UPDATE_BUDGET_MS, (
-            f"{ident}: moving {name} took {probe['dt']:.1f} ms (budget {UPDATE_BUDGET_MS} ms)")
-        values = _position(page, ident)
-        twin.update(**values)
-        shown = root.locator(".mathprog-readout").inner_text().strip()
-        assert shown == twin.readout.strip(), (
-            f"{ident}: at {values} the page reads {shown!r}, mathprog gives {twin.readout!r}")
-        print(f"{ident}: {name} moved, figure and readout changed in {probe['dt']:.1f} ms")
+        times = []
+        for _move in range(MOVES):
+            dt, values = _move_once(page, root, ident, control, name)
+            times.append(dt)
+            twin.update(**values)
+            shown = root.locator(".mathprog-readout").inner_text().strip()
+            assert shown == twin.readout.strip(), (
+                f"{ident}: at {values} the page reads {shown!r}, mathprog gives "
+                f"{twin.readout!r}")
+        median = sorted(times)[len(times) // 2]
+        print(f"{ident}: {name} moved {MOVES}x, figure and readout changed in "
+              + ", ".join(f"{t:.1f}" for t in times) + " ms")
+        assert median < UPDATE_BUDGET_MS and max(times) < SPIKE_LIMIT_MS, (
+            f"{ident}: moving {name} took {times} ms (budget: median {UPDATE_BUDGET_MS} ms, "
+            f"none over {SPIKE_LIMIT_MS} ms)")
     # evidence: the explorer after its controls moved, and the whole page around it
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     root.screenshot(path=str(ARTIFACTS / f"book-{ident}-moved.png"))
