@@ -39,5 +39,27 @@ notebooks: setup
 bench: setup
 	$(PY) benchmarks/run_all.py
 
+# The static book (book/build.py): its own venv (Jupyter Book 1 pins markdown-it-py 3, kept
+# out of .venv), made once and reused like setup; the browser assets from npm (`npm ci`).
+.PHONY: book test-book
+BOOK_VENV  ?= .venv-book
+BOOK_PY    := $(BOOK_VENV)/bin/python
+BOOK_STAMP := $(BOOK_VENV)/.mathprog-book-installed
+
+$(BOOK_STAMP): book/requirements.txt pyproject.toml
+	test -x $(BOOK_PY) || $(PYTHON) -m venv $(BOOK_VENV)
+	$(BOOK_PY) -m pip install --quiet -r book/requirements.txt -e .
+	touch $(BOOK_STAMP)
+
+book/node_modules/.package-lock.json: book/package.json book/package-lock.json
+	cd book && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+book: $(BOOK_STAMP) book/node_modules/.package-lock.json
+	$(BOOK_PY) book/build.py
+
+test-book: setup
+	$(PY) -m pytest tests/book
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info
