@@ -139,6 +139,10 @@ def transform(path: Path, dest: Path) -> list[dict]:
         nb.get("metadata", {}).get("widgets", {}).pop(WIDGET_STATE, None)
         if not nb.get("metadata", {}).get("widgets", True):
             nb["metadata"].pop("widgets")
+    # A notebook's link to the README (the series' index on a code host) is the book's front page.
+    for c in nb["cells"]:
+        if c["cell_type"] == "markdown":
+            c["source"] = "".join(c["source"]).replace("](../README.md)", "](../intro.md)")
     dest.write_text(json.dumps(nb, indent=1, ensure_ascii=False))
     return stats
 

@@ -80,13 +80,27 @@ def _momentum_ravine() -> Any:
     return widgets.path_explorer(ravine, lr=1.0, beta=0.9, optimizer="momentum", steps=600)
 
 
+# ---------------------------------------------------------------- 03_gradients, cell 17
+def _direction() -> Any:
+    f = functions.Himmelblau()
+    return widgets.direction_explorer(f, np.array([1.0, 1.0]), angle=0.0,
+                                      window=((-2.0, 4.0), (-2.0, 4.0)))
+
+
+# ---------------------------------------------------------------- 10_integrals, cell 26
+def _motion() -> Any:
+    return widgets.motion_explorer(dt=0.1, t_end=30.0)
+
+
 REGISTRY: dict[tuple[str, int], Entry] = {
     ("01_derivatives", 0): Entry("tangent_explorer", _exp_sin,
                                  {"h": ALL, "method": ALL}),
+    ("03_gradients", 0): Entry("direction_explorer", _direction, {"angle": ALL}),
     ("04_gradient_descent", 0): Entry("lr_explorer", _gd_lr, {"lr": ALL}),
     ("04_gradient_descent", 1): Entry("path_explorer", _gd_ravine, {"lr": ALL}),
     ("05_linear_regression", 0): Entry("lr_explorer", _regression_lr, {"lr": ALL}),
     ("07_optimizers", 0): Entry("path_explorer", _momentum_ravine, {"beta": ALL}),
+    ("10_integrals", 0): Entry("motion_explorer", _motion, {"dt": ALL}),
 }
 
 

@@ -4,7 +4,8 @@ Calculus and Optimization".
 One module per section of the article; import the one you need, e.g.
 ``from mathprog import derivatives`` or ``from mathprog.optim import Adam``.
 Submodules are loaded on first use so that ``import mathprog`` stays fast (matplotlib and
-ipywidgets are only imported by ``mathprog.plotting`` and ``mathprog.widgets``).
+ipywidgets are only imported by ``mathprog.plotting``, ``mathprog.explorer`` and
+``mathprog.widgets``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,13 @@ _SUBMODULES = (
     "data",
     "derivatives",
     "diagnostics",
+    "exercises",
+    "explorer",
     "functions",
     "gradcheck",
+    "integrals",
     "nn",
+    "ode",
     "optim",
     "planted",
     "plotting",
