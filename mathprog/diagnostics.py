@@ -47,9 +47,8 @@ DIAGNOSE_THRESHOLDS: dict[str, float] = {
 FINDING_KINDS = ("nonfinite", "exploding", "vanishing", "dead_units", "lr_too_high",
                  "overfitting", "chance", "plateau", "healthy")  # in the order diagnose checks
 
-_ADVICE = {  # one next step per kind
-    "nonfinite": "lower the learning rate 10x and clip the gradient norm; if it still blows up "
-    "at once, fix the init.",
+_ADVICE = {
+    "nonfinite": "lower the rate 10x and clip the norm; if it blows up at once anyway, fix init.",
     "exploding": "use He's std sqrt(2/fan_in) for ReLU layers (not sqrt(6/fan_in)) and clip.",
     "vanishing": "initialise for the activation (He for ReLU, Xavier for tanh) or add skips.",
     "dead_units": "lower the learning rate, re-initialise with He's scale, or use a leaky ReLU.",
@@ -97,7 +96,6 @@ def _finding(kind: str, message: str, **evidence: Any) -> Finding:
 
 class Diagnosis(list):
     """What :func:`diagnose` returns: a list of :class:`Finding`, printed one per line."""
-
     kinds = property(lambda self: [f.kind for f in self], doc="The findings' kinds, in order.")
     healthy = property(lambda self: self.kinds == ["healthy"], doc="True if nothing was wrong.")
 
@@ -155,8 +153,8 @@ def _loss_and_grad(model: Any, loss: Any, X: np.ndarray, y: np.ndarray) -> np.nd
 
 def sharpness(model: Any, loss: Any, X: np.ndarray, y: np.ndarray, *, iters: int = 20,
               eps: float = 1e-4, seed: int = 0) -> float:
-    """Largest Hessian eigenvalue of ``loss(model(X), y)`` in the weights, by power iteration:
-    each Hessian-vector product is a central difference of two gradients,
+    """Largest (most positive) Hessian eigenvalue of ``loss(model(X), y)`` in the weights, by
+    power iteration: each Hessian-vector product is a central difference of two gradients,
     ``Hv ~ (g(w + eps v) - g(w - eps v)) / (2 eps)``, ``||v|| = 1``, on a float64 copy of the
     model (``2 * iters`` backward passes). Returns the Rayleigh quotient ``v.Hv`` of the last
     iterate; compare ``lr * sharpness`` with 2 (SGD) or ``2 (1 + beta)`` (momentum).
@@ -173,14 +171,19 @@ def sharpness(model: Any, loss: Any, X: np.ndarray, y: np.ndarray, *, iters: int
             p[...] = p0 + d.reshape(p.shape)
         return _loss_and_grad(m, loss, X, y)
 
-    v = np.random.default_rng(seed).standard_normal(sum(p.size for p in params))
-    v, lam = v / np.linalg.norm(v), math.nan
-    for _ in range(iters):
-        hv = (grad_at(eps * v) - grad_at(-eps * v)) / (2 * eps)
-        lam, norm = float(v @ hv), float(np.linalg.norm(hv))
-        if norm == 0 or not math.isfinite(norm):
-            break
-        v = hv / norm
+    rng, shift = np.random.default_rng(seed), 0.0
+    for _ in range(2):  # if the first pass finds a negative eigenvalue, rerun on H + |lam| I
+        v = rng.standard_normal(int(sum(p.size for p in params)))
+        v, lam = v / np.linalg.norm(v), math.nan
+        for _ in range(iters):
+            hv = (grad_at(eps * v) - grad_at(-eps * v)) / (2 * eps) + shift * v
+            lam, norm = float(v @ hv), float(np.linalg.norm(hv))
+            if norm == 0 or not math.isfinite(norm):
+                break
+            v = hv / norm
+        if lam >= 0 or shift:
+            return lam - shift
+        shift = -lam
     return lam
 
 
@@ -369,8 +372,7 @@ def _validation(r: _Run, t: dict[str, float]) -> list[Finding]:
             "overfitting", f"training accuracy {_pct(train_acc[-1])} against validation "
             f"accuracy {_pct(val_acc[-1])}: the model memorises the training set.",
             train_acc=train_acc[-1], val_acc=val_acc[-1]))
-    acc, which = (val_acc, "validation") if val_acc else (train_acc, "training")
-    c = _n_classes(r)
+    (acc, which), c = (val_acc, "validation") if val_acc else (train_acc, "training"), _n_classes(r)
     if acc and c and c >= 2 and acc[-1] <= t["chance_factor"] / c:
         found.append(_finding(
             "chance", f"{which} accuracy {_pct(acc[-1])} is at chance level for {c} classes "
@@ -445,6 +447,4 @@ def diagnose(history: Any, *, model: Any = None, X: Any = None, **thresholds: fl
     ):
         out.extend(_dead_relus(model, X, t))
     out.extend(_lr_too_high(r, t) + _validation(r, t) + _plateau(r, t))
-    if not out:
-        out.append(_healthy(r))
-    return out
+    return out or Diagnosis([_healthy(r)])
