@@ -18,6 +18,7 @@ from mathprog.diagnostics import (
     diagnose,
     gradient_profile,
 )
+from mathprog.training import History, train
 
 N_LAYERS = 8
 SPE = 10  # steps per epoch of the crafted histories
@@ -50,7 +51,7 @@ def make_history(epoch_loss, *, factor=1.0, blowup=None, step_loss=None, worst_f
         step_loss[blowup[1]] = np.nan
         g_in[blowup[1]] = g_w[blowup[1]] = np.nan
         totals[blowup[1]] = np.nan
-    return nn.History(
+    return History(
         epoch_loss=list(epoch_loss),
         step_loss=step_loss,
         layer_names=[f"linear{i + 1}" for i in range(N_LAYERS)],
@@ -309,7 +310,7 @@ def test_rejects_objects_that_are_not_histories():
 
 def test_rejects_an_empty_history():
     with pytest.raises(ValueError, match="no epochs"):
-        diagnose(nn.History())
+        diagnose(History())
 
 
 def test_rejects_mis_shaped_norms():
@@ -369,7 +370,7 @@ def _at_most_3_significant_digits(text):
 def _run(digits, model, opt, epochs, n=600, **kw):
     X, y, X_test, y_test = digits
     dt = model.params[0].dtype
-    h = nn.train(model, nn.SoftmaxCrossEntropy(), opt, X[:n].astype(dt), y[:n], epochs=epochs,
+    h = train(model, nn.SoftmaxCrossEntropy(), opt, X[:n].astype(dt), y[:n], epochs=epochs,
                  validation=(X_test.astype(dt), y_test), **kw)
     d = diagnose(h, model=model, X=X_test[:200])
     for f in d:  # every finding: evidence, a next step, 3 significant digits
@@ -387,7 +388,7 @@ def test_real_healthy_run(digits):
 
 def test_real_run_without_monitor_says_what_it_did_not_check(digits):
     X, y, _, _ = digits
-    h = nn.train(_plain(2, "he", 1.0), nn.SoftmaxCrossEntropy(), optim.Momentum(0.05, 0.9), X,
+    h = train(_plain(2, "he", 1.0), nn.SoftmaxCrossEntropy(), optim.Momentum(0.05, 0.9), X,
                  y, epochs=4, monitor=False)
     d = diagnose(h)
     assert d.healthy and "not recorded" in d[0].message and "no validation" in d[0].message
@@ -453,7 +454,7 @@ class _ShiftedMSE(nn.MSELoss):
 def test_real_negative_falling_loss_is_not_lr_too_high(digits):
     X, y, _, _ = digits
     target = (y[:, None] / 9.0).astype(np.float64)
-    h = nn.train(nn.mlp([64, 16, 16, 1], rng=0), _ShiftedMSE(), optim.SGD(0.05), X, target,
+    h = train(nn.mlp([64, 16, 16, 1], rng=0), _ShiftedMSE(), optim.SGD(0.05), X, target,
                  epochs=6)
     assert h.epoch_loss[-1] < 0 and h.epoch_loss[-1] < h.epoch_loss[0]
     d = diagnose(h)
