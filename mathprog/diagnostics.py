@@ -174,10 +174,10 @@ def sharpness(model: Any, loss: Any, X: np.ndarray, y: np.ndarray, *, iters: int
     rng, shift = np.random.default_rng(seed), 0.0
     for _ in range(2):  # if the first pass finds a negative eigenvalue, rerun on H + |lam| I
         v = rng.standard_normal(int(sum(p.size for p in params)))
-        v, lam = v / np.linalg.norm(v), math.nan
+        v, lam = v / math.sqrt(np.sum(v * v)), math.nan  # sums, not BLAS dots: no threads
         for _ in range(iters):
             hv = (grad_at(eps * v) - grad_at(-eps * v)) / (2 * eps) + shift * v
-            lam, norm = float(v @ hv), float(np.linalg.norm(hv))
+            lam, norm = float(np.sum(v * hv)), math.sqrt(float(np.sum(hv * hv)))
             if norm == 0 or not math.isfinite(norm):
                 break
             v = hv / norm
