@@ -161,8 +161,8 @@ def sharpness(model: Any, loss: Any, X: np.ndarray, y: np.ndarray, *, iters: int
     """
     if isinstance(iters, bool) or not isinstance(iters, int) or iters < 1 or not 0 < eps < 1:
         raise ValueError(f"need a positive int iters and 0 < eps < 1, got {iters!r}, {eps!r}")
-    m = copy.deepcopy(model)
-    m._convert(np.dtype(np.float64))
+    m = model.astype(np.float64) if hasattr(model, "astype") else copy.deepcopy(model)
+    getattr(m, "_convert", lambda dt: None)(np.dtype(np.float64))  # models without astype
     X, params = np.asarray(X, dtype=np.float64), m.params
     w0, cuts = [p.copy() for p in params], np.cumsum([p.size for p in params])[:-1]
 
