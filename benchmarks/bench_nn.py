@@ -1,6 +1,6 @@
 """One training epoch of a 64-128-64-10 ReLU MLP on digits, batch 32, SGD.
 
-``mathprog.nn.train`` (numpy, with and without the per-layer gradient monitor) against the
+``mathprog.training.train`` (numpy, with and without the per-layer gradient monitor) against the
 same network in PyTorch CPU with one thread, in the same process, from the same initial
 weights and the same batch order. Target: one mathprog epoch takes at most half of
 PyTorch's time (numpy's per-call overhead is far below torch's dispatch at this size).
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import Result, median_time  # noqa: E402
 
-from mathprog import nn  # noqa: E402
+from mathprog import nn, training  # noqa: E402
 from mathprog.data import load_digits  # noqa: E402
 from mathprog.optim import SGD  # noqa: E402
 
@@ -43,7 +43,7 @@ def _numpy_epoch(X: np.ndarray, y: np.ndarray, dtype: type, monitor: bool):
     Xd = X.astype(dtype)
 
     def epoch() -> None:
-        nn.train(model, loss, opt, Xd, y, epochs=1, batch_size=BATCH, seed=SEED,
+        training.train(model, loss, opt, Xd, y, epochs=1, batch_size=BATCH, seed=SEED,
                  monitor=monitor)
 
     return model, epoch

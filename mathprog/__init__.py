@@ -23,6 +23,7 @@ _SUBMODULES = (
     "gradcheck",
     "nn",
     "optim",
+    "planted",
     "plotting",
     "regression",
     "training",

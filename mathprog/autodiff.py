@@ -19,13 +19,33 @@ from collections.abc import Callable, Iterable
 from numbers import Real
 from typing import Any
 
+from mathprog import _checks as check
+
 __all__ = ["Dual", "Value", "derivative", "zero_grad"]
 
 _FAST = (int, float)  # exact types checked first; other reals (numpy scalars) take a slower path
 
 
 def _is_number(x: Any) -> bool:
-    return type(x) in _FAST or (isinstance(x, Real) and not isinstance(x, bool))
+    """A finite real number (not a bool); NaN and inf raise: they would poison every grad."""
+    if type(x) in _FAST or (isinstance(x, Real) and not isinstance(x, bool)):
+        if math.isfinite(x):
+            return True
+        raise ValueError(f"numbers in a Value or Dual expression must be finite, got {x}")
+    return False
+
+
+def _nonzero(x: float) -> float:
+    if x == 0:
+        raise ValueError("division by zero in a Value or Dual expression")
+    return x
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise ValueError(f"exp({x:g}) overflows a float") from None
 
 
 def _power(x: float, k: Any) -> tuple[float, float]:
@@ -45,7 +65,10 @@ def _power(x: float, k: Any) -> tuple[float, float]:
         return 1.0, 0.0
     if x == 0 and k < 1:
         return 0.0, math.inf  # vertical tangent, e.g. sqrt at 0 (PyTorch also gives inf)
-    return x**k, k * x ** (k - 1)
+    try:
+        return x**k, k * x ** (k - 1)
+    except OverflowError:
+        raise ValueError(f"{x:g} ** {k} overflows a float") from None
 
 
 def _sigmoid(x: float) -> float:
@@ -86,7 +109,7 @@ class Value:
 
     def __init__(self, data: float, _prev: tuple = (), _local: tuple = (), _op: str = ""):
         if not _is_number(data):
-            raise TypeError(f"Value data must be a real number, got {type(data).__name__}")
+            raise TypeError(f"data must be a real number, got {type(data).__name__}")
         self.data = float(data)
         self.grad = 0.0
         self._prev = _prev  # the inputs of the op that made this node, in order
@@ -126,15 +149,15 @@ class Value:
 
     def __truediv__(self, other: Any) -> Value:
         if isinstance(other, Value):
-            q = self.data / other.data
+            q = self.data / _nonzero(other.data)
             return _node(q, (self, other), (1.0 / other.data, -q / other.data), "/")
         if _is_number(other):
-            return _node(self.data / other, (self,), (1.0 / other,), "/")
+            return _node(self.data / _nonzero(other), (self,), (1.0 / other,), "/")
         return NotImplemented
 
     def __rtruediv__(self, other: Any) -> Value:
         if _is_number(other):
-            q = other / self.data
+            q = other / _nonzero(self.data)
             return _node(q, (self,), (-q / self.data,), "/")
         return NotImplemented
 
@@ -154,7 +177,7 @@ class Value:
         return _node(-self.data, (self,), (-1.0,), "neg")
 
     def exp(self) -> Value:
-        out = math.exp(self.data)
+        out = _exp(self.data)
         return _node(out, (self,), (out,), "exp")
 
     def log(self) -> Value:
@@ -249,7 +272,8 @@ class Dual:
 
     def __init__(self, value: float, deriv: float = 0.0):
         if not (_is_number(value) and _is_number(deriv)):
-            raise TypeError("Dual value and deriv must be real numbers")
+            raise TypeError(f"value and deriv must be real numbers, got {type(value).__name__} "
+                            f"and {type(deriv).__name__}")
         self.value = float(value)
         self.deriv = float(deriv)
 
@@ -287,15 +311,15 @@ class Dual:
 
     def __truediv__(self, other: Any) -> Dual:
         if isinstance(other, Dual):
-            q = self.value / other.value
+            q = self.value / _nonzero(other.value)
             return Dual(q, (self.deriv - q * other.deriv) / other.value)
         if _is_number(other):
-            return Dual(self.value / other, self.deriv / other)
+            return Dual(self.value / _nonzero(other), self.deriv / other)
         return NotImplemented
 
     def __rtruediv__(self, other: Any) -> Dual:
         if _is_number(other):
-            q = other / self.value
+            q = other / _nonzero(self.value)
             return Dual(q, -q / self.value * self.deriv)
         return NotImplemented
 
@@ -315,7 +339,7 @@ class Dual:
         return Dual(-self.value, -self.deriv)
 
     def exp(self) -> Dual:
-        out = math.exp(self.value)
+        out = _exp(self.value)
         return Dual(out, out * self.deriv)
 
     def log(self) -> Dual:
@@ -352,11 +376,7 @@ def derivative(f: Callable[[Dual], Any], x: float) -> float:
     """
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    if not _is_number(x):
-        raise TypeError(f"x must be a real number, got {type(x).__name__}")
-    if not math.isfinite(x):
-        raise ValueError(f"x must be finite, got {x}")
-    out = f(Dual(x, 1.0))
+    out = f(Dual(check.number(x, "x"), 1.0))
     if isinstance(out, Dual):
         return out.deriv
     if _is_number(out):

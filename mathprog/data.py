@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mathprog import _checks as check
+
 __all__ = [
     "DIABETES_FEATURES",
     "DIGITS_SHAPE",
@@ -114,31 +116,6 @@ def load_diabetes() -> tuple[np.ndarray, np.ndarray]:
     return arrays["X"].astype(np.float64), arrays["y"].astype(np.float64)
 
 
-# --- argument checks: each names the parameter that was wrong --------------------------------
-
-
-def _check_count(value: object, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_noise(noise: object) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)):
-        raise TypeError(f"noise must be a number, got {type(noise).__name__}")
-    if not (math.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise}")
-    return float(noise)
-
-
-def _rng(seed: object) -> np.random.Generator:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-    return np.random.default_rng(seed)
-
-
 # --- generators -------------------------------------------------------------------------------
 
 
@@ -154,7 +131,7 @@ def make_linear(
 
     ``X`` and ``e`` are standard normal; each true weight has a random sign and a magnitude
     uniform in [1, 3) (a clearly visible slope); the bias ``b`` is uniform in [-1, 1]. All
-    are drawn from ``np.random.default_rng(seed)``.
+    are drawn from ``np.random.defaultcheck.generator(seed, "seed")``.
 
     Returns
     -------
@@ -165,10 +142,10 @@ def make_linear(
     b : float
         Only with ``return_params=True``: the true bias.
     """
-    n_samples = _check_count(n_samples, "n_samples")
-    n_features = _check_count(n_features, "n_features")
-    noise = _check_noise(noise)
-    rng = _rng(seed)
+    n_samples = check.integer(n_samples, "n_samples", 1)
+    n_features = check.integer(n_features, "n_features", 1)
+    noise = check.number(noise, "noise", lo=0.0)
+    rng = check.generator(seed, "seed")
     w = rng.uniform(1.0, 3.0, n_features) * rng.choice([-1.0, 1.0], n_features)
     b = float(rng.uniform(-1.0, 1.0))
     X = rng.standard_normal((n_samples, n_features))
@@ -191,9 +168,9 @@ def make_moons(
     X : ndarray of float64, shape (n_samples, 2)
     y : ndarray of int64, shape (n_samples,), values 0 and 1
     """
-    n_samples = _check_count(n_samples, "n_samples", minimum=2)
-    noise = _check_noise(noise)
-    rng = _rng(seed)
+    n_samples = check.integer(n_samples, "n_samples", 2)
+    noise = check.number(noise, "noise", lo=0.0)
+    rng = check.generator(seed, "seed")
     n0 = n_samples // 2
     t0 = np.linspace(0.0, np.pi, n0)
     t1 = np.linspace(0.0, np.pi, n_samples - n0)
@@ -223,10 +200,10 @@ def make_spirals(
     X : ndarray of float64, shape (n_samples, 2), inside the unit disc
     y : ndarray of int64, shape (n_samples,), values 0..n_classes-1
     """
-    n_classes = _check_count(n_classes, "n_classes", minimum=2)
-    n_samples = _check_count(n_samples, "n_samples", minimum=n_classes)
-    noise = _check_noise(noise)
-    rng = _rng(seed)
+    n_classes = check.integer(n_classes, "n_classes", 2)
+    n_samples = check.integer(n_samples, "n_samples", n_classes)
+    noise = check.number(noise, "noise", lo=0.0)
+    rng = check.generator(seed, "seed")
     sizes = np.full(n_classes, n_samples // n_classes)
     sizes[: n_samples % n_classes] += 1
     y = np.repeat(np.arange(n_classes, dtype=np.int64), sizes)
@@ -256,10 +233,7 @@ def train_test_split(
         raise ValueError("X and y must have at least one dimension (one row per sample)")
     if len(X) != len(y):
         raise ValueError(f"X and y must have the same number of rows, got {len(X)} and {len(y)}")
-    if isinstance(test_size, bool) or not isinstance(test_size, (int, float, np.floating)):
-        raise TypeError(f"test_size must be a number, got {type(test_size).__name__}")
-    if not 0.0 < test_size < 1.0:
-        raise ValueError(f"test_size must be in (0, 1), got {test_size}")
+    check.number(test_size, "test_size", lo=0.0, lo_open=True, hi=1.0, hi_open=True)
     n = len(X)
     if n < 2:
         raise ValueError(f"X and y need at least 2 rows to split, got {n}")
@@ -268,6 +242,6 @@ def train_test_split(
         raise ValueError(
             f"test_size={test_size} leaves no training rows out of {n}; need more samples"
         )
-    order = _rng(seed).permutation(n)
+    order = check.generator(seed, "seed").permutation(n)
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]

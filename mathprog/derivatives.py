@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from numbers import Real
 from typing import Any
 
 import numpy as np
+
+from mathprog import _checks as check
 
 EPS = float(np.finfo(np.float64).eps)
 
@@ -39,19 +40,9 @@ OPTIMAL_STEPS: dict[str, float] = {
     "complex": 1e-20,
 }
 
-__all__ = [
-    "EPS",
-    "OPTIMAL_STEPS",
-    "backward_difference",
-    "central_difference",
-    "complex_step",
-    "forward_difference",
-    "gradient",
-    "hessian",
-    "jacobian",
-    "optimal_step",
-    "second_derivative",
-]
+__all__ = ["EPS", "OPTIMAL_STEPS", "backward_difference", "central_difference", "complex_step",
+           "forward_difference", "gradient", "hessian", "jacobian", "optimal_step",
+           "second_derivative"]
 
 
 def optimal_step(method: str, x: Any = 0.0) -> Any:
@@ -79,23 +70,12 @@ def _check_callable(f: Any) -> None:
 
 
 def _check_h(h: Any) -> float:
-    if isinstance(h, bool) or not isinstance(h, Real):
-        raise TypeError(f"h must be a positive finite float, got {type(h).__name__}")
-    h = float(h)
-    if not (math.isfinite(h) and h > 0):
-        raise ValueError(f"h must be a positive finite float, got {h!r}")
-    return h
+    return check.positive(h, "h")
 
 
 def _as_point(x: Any) -> np.ndarray:
-    """x as a finite float64 array (0-d for a number)."""
-    try:
-        arr = np.array(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"x must be a real number or an array of them, got {x!r}") from None
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"x must be finite, got {x!r}")
-    return arr
+    """x as a finite float64 array of its own (0-d for a number)."""
+    return check.array(x, "x", empty=True).copy()
 
 
 def _arg(x: np.ndarray) -> Any:

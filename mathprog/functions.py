@@ -21,18 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from mathprog import _checks as check
+
 __all__ = ["Objective", "Quadratic", "Ravine", "Rosenbrock", "Himmelblau", "Beale"]
 
 Window = tuple[tuple[float, float], ...]
-
-
-def _real(value: Any, name: str) -> float:
-    """``value`` as a finite float, or a clear error naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return float(value)
 
 
 class Objective:
@@ -108,11 +101,9 @@ class Quadratic(Objective):
     """
 
     def __init__(self, A: Any, b: Any = None) -> None:
-        A = np.array(A, dtype=np.float64)
-        if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+        A = check.array(A, "A", ndim=2).copy()
+        if A.shape[0] != A.shape[1]:
             raise ValueError(f"A must be a square (n, n) matrix, got shape {A.shape}")
-        if not np.all(np.isfinite(A)):
-            raise ValueError("A must contain only finite numbers")
         scale = max(1.0, float(np.abs(A).max()))
         if np.abs(A - A.T).max() > 1e-12 * scale:
             raise ValueError("A must be symmetric (A == A.T), it is not")
@@ -121,11 +112,9 @@ class Quadratic(Objective):
             raise ValueError(f"A must be positive definite; its smallest eigenvalue is "
                              f"{eigenvalues[0]:.3g}")
         n = A.shape[0]
-        b = np.zeros(n) if b is None else np.array(b, dtype=np.float64)
+        b = np.zeros(n) if b is None else check.array(b, "b", ndim=1).copy()
         if b.shape != (n,):
             raise ValueError(f"b must have shape ({n},) to match A, got shape {b.shape}")
-        if not np.all(np.isfinite(b)):
-            raise ValueError("b must contain only finite numbers")
         self.A, self.b, self.dim = A, b, n
         self.L, self.mu = float(eigenvalues[-1]), float(eigenvalues[0])
         self.condition_number = self.L / self.mu
@@ -177,13 +166,13 @@ class Ravine(Quadratic):
 
     def __init__(self, condition_number: float = 50.0, angle: float = 30.0,
                  curvature: float = 1.0, center: Any = (0.0, 0.0)) -> None:
-        kappa = _real(condition_number, "condition_number")
+        kappa = check.number(condition_number, "condition_number")
         if kappa < 1:
             raise ValueError(f"condition_number must be >= 1, got {kappa}")
-        curvature = _real(curvature, "curvature")
+        curvature = check.number(curvature, "curvature")
         if curvature <= 0:
             raise ValueError(f"curvature must be positive, got {curvature}")
-        self.angle = _real(angle, "angle")
+        self.angle = check.number(angle, "angle")
         center = np.array(center, dtype=np.float64)
         if center.shape != (2,) or not np.all(np.isfinite(center)):
             raise ValueError(f"center must be a finite point of shape (2,), got {center!r}")
@@ -211,7 +200,7 @@ class Rosenbrock(Objective):
     """
 
     def __init__(self, a: float = 1.0, b: float = 100.0) -> None:
-        self.a, self.b = _real(a, "a"), _real(b, "b")
+        self.a, self.b = check.number(a, "a"), check.number(b, "b")
         if self.b <= 0:
             raise ValueError(f"b must be positive, got {self.b}")
         self.minimizer = np.array([self.a, self.a**2])

@@ -1,25 +1,18 @@
-"""Backpropagation, chain rule in action: a small neural-network library in numpy.
+"""Backpropagation, the chain rule in action: a small neural-network library in numpy.
 
-Each layer is a small class with a ``forward(x)`` that caches what its derivative needs and
-a ``backward(grad_out)`` that applies the chain rule: it receives ``dL/d(output)`` and
-returns ``dL/d(input)``, storing the gradients of its own parameters on the way. The local
-derivative of each layer sits right next to its forward formula.
+A layer's ``forward(x)`` caches what its derivative needs; ``backward(g)`` receives
+``g = dL/d(output)``, stores the gradients of its own parameters and returns ``dL/d(input)``.
+Each layer's local derivative sits beside its forward formula (notebook 06).
 
-Conventions (the contract other modules rely on):
+Conventions: ``params`` and ``grads`` are lists of arrays in matching order; backward
+*overwrites* the gradient arrays in place, so they stay the same objects for the model's life
+and :mod:`mathprog.optim` updates ``params`` in place. A batch is ``(batch, features)``;
+``Linear`` computes ``x @ W + b`` with ``W`` of shape ``(n_in, n_out)``. Losses take the mean
+(PyTorch's defaults). float32 and float64 both work; nothing upcasts float32.
 
-- ``layer.params`` and ``layer.grads`` are lists of numpy arrays in matching order. Backward
-  *overwrites* the gradient arrays in place, so the arrays (and lists of them taken once)
-  stay the same objects for the life of the model; optimizers from :mod:`mathprog.optim`
-  update ``params`` in place.
-- A batch is a 2-D array ``(batch, features)``; ``Linear`` computes ``x @ W + b`` with
-  ``W`` of shape ``(n_in, n_out)``.
-- Losses reduce by the mean like PyTorch's defaults: cross-entropy over the batch, MSE over
-  all elements. ``forward(pred, target) -> float``, ``backward() -> dL/dpred``.
-- float32 and float64 both work; nothing upcasts float32 activations.
-
-:func:`train` and :class:`History` live in :mod:`mathprog.training` (mini-batch training
-with gradient clipping and per-layer gradient norms, which :mod:`mathprog.diagnostics` reads)
-and are re-exported here, so ``mathprog.nn.train`` works as well.
+A layer object holds one cache, so it may appear only once in a model: ``Sequential`` refuses
+the same ``ReLU()`` or ``Linear`` twice (create one per position). Training is
+:func:`mathprog.training.train`.
 """
 
 from __future__ import annotations
@@ -31,67 +24,26 @@ from typing import Any
 
 import numpy as np
 
-__all__ = [
-    "Layer",
-    "Linear",
-    "MSELoss",
-    "ReLU",
-    "Residual",
-    "Sequential",
-    "Sigmoid",
-    "SoftmaxCrossEntropy",
-    "Tanh",
-    "accuracy",
-    "linear_layers",
-    "mlp",
-    "predict",
-    "softmax",
-]
+from mathprog import _checks as check
+
+__all__ = ["Layer", "Linear", "MSELoss", "ReLU", "Residual", "Sequential", "Sigmoid",
+           "SoftmaxCrossEntropy", "Tanh", "accuracy", "linear_layers", "mlp", "named_layers",
+           "predict", "softmax"]
 
 INITS = ("he", "xavier", "lecun", "normal", "zeros")
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _check_dtype(dtype: Any) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype must be np.float32 or np.float64, got {dtype!r}") from None
-    if dt not in _FLOAT_DTYPES:
-        raise TypeError(f"dtype must be np.float32 or np.float64, got {dt}")
-    return dt
-
-
-def _as_generator(rng: None | int | np.random.Generator) -> np.random.Generator:
-    if rng is None or isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        return np.random.default_rng(rng)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    raise TypeError(f"rng must be None, an int seed or a numpy Generator, got {type(rng).__name__}")
-
-
-def _check_batch(x: Any, name: str = "x") -> np.ndarray:
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"{name} must be a numpy array, got {type(x).__name__}")
-    if x.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (batch, features), got shape {x.shape}")
-    return x
-
-
-# --------------------------------------------------------------------------------------
-# Layers
-# --------------------------------------------------------------------------------------
 
 
 class Layer:
-    """Base class: a differentiable function of a batch, with optional parameters.
-
-    Subclasses implement ``forward`` and ``backward``; parameterised layers list their
-    parameter and gradient attribute names in ``_param_names`` / ``_grad_names``.
-    """
+    """Base class: ``forward``/``backward``; parameterised layers name their arrays in
+    ``_param_names``/``_grad_names``; ``_cache`` names what forward stores."""
 
     _param_names: tuple[str, ...] = ()
     _grad_names: tuple[str, ...] = ()
+    _cache: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        for name in self._cache:
+            setattr(self, name, None)
 
     def forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -118,110 +70,64 @@ class Layer:
         return sum(p.size for p in self.params)
 
     def astype(self, dtype: Any) -> Layer:
-        """A converted deep copy whose parameters (and gradients) have ``dtype``."""
-        dt = _check_dtype(dtype)
+        """A deep copy whose parameters and gradients have ``dtype`` (caches cleared)."""
+        dt = check.float_dtype(dtype)
         new = copy.deepcopy(self)
-        new._convert(dt)
+        for _, layer in named_layers(new):
+            for n in layer._param_names + layer._grad_names:
+                setattr(layer, n, getattr(layer, n).astype(dt))
+            for n in layer._cache:
+                setattr(layer, n, None)
         return new
 
-    def _convert(self, dt: np.dtype) -> None:
-        for n in self._param_names + self._grad_names:
-            setattr(self, n, getattr(self, n).astype(dt))
-        self._clear_cache()
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
 
-    def _clear_cache(self) -> None:
-        pass
-
-    def zero_grad(self) -> None:
-        """Set all gradients to zero (backward overwrites them anyway)."""
-        for g in self.grads:
-            g.fill(0)
+    def _cached(self, name: str) -> np.ndarray:
+        value = getattr(self, name)
+        if value is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        return value
 
 
 class Linear(Layer):
-    """Affine layer ``y = x @ W + b``.
+    """Affine layer ``y = x @ W + b`` with ``W`` of shape ``(n_in, n_out)``.
 
-    Local derivatives (for ``g = dL/dy`` of shape (batch, n_out)):
-    ``dL/dW = x.T @ g``, ``dL/db = g.sum(axis=0)``, ``dL/dx = g @ W.T``.
-
-    Parameters
-    ----------
-    n_in, n_out : int
-        Input and output features.
-    init : {"he", "xavier", "lecun", "normal", "zeros"}, default "he"
-        Weights drawn from N(0, std^2) with std = ``gain`` times
-        sqrt(2 / n_in) (He, for ReLU), sqrt(2 / (n_in + n_out)) (Xavier/Glorot, for tanh),
-        sqrt(1 / n_in) (LeCun), or 1 ("normal": std is exactly ``gain``); "zeros" gives
-        zero weights (e.g. an output layer that starts with uniform predictions).
-    gain : float, default 1.0
-        Multiplies the init's standard deviation.
-    rng : None, int or numpy Generator
-        Source of the initial weights. Pass one Generator to all layers of a model so they
-        differ; None uses fresh OS entropy.
-    dtype : np.float32 or np.float64, default np.float64
-    bias : bool, default True
-        Biases start at zero.
-
-    Attributes
-    ----------
-    W, b : arrays (n_in, n_out) and (n_out,)
-    dW, db : their gradients
-    grad_input : array or None
-        The gradient ``dL/dx`` the last backward returned (read by the gradient monitor).
+    Local derivatives, for ``g = dL/dy``: ``dL/dW = x.T @ g``, ``dL/db = g.sum(axis=0)``,
+    ``dL/dx = g @ W.T``. ``init`` draws ``W`` from N(0, std²) with std = ``gain`` ×
+    sqrt(2/n_in) ("he", for ReLU), sqrt(2/(n_in+n_out)) ("xavier", for tanh), sqrt(1/n_in)
+    ("lecun") or 1 ("normal"); "zeros" gives zero weights. Biases start at zero. ``rng``
+    (None, an int or a Generator: pass one to all layers so they differ); ``dtype`` np.float32
+    or np.float64. After backward: ``dW``, ``db`` and ``grad_input`` (the ``dL/dx`` returned,
+    read by the gradient monitor).
     """
 
-    def __init__(
-        self,
-        n_in: int,
-        n_out: int,
-        init: str = "he",
-        gain: float = 1.0,
-        rng: None | int | np.random.Generator = None,
-        dtype: Any = np.float64,
-        bias: bool = True,
-    ) -> None:
-        for name, n in (("n_in", n_in), ("n_out", n_out)):
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-                raise TypeError(f"{name} must be an int, got {type(n).__name__}")
-            if n < 1:
-                raise ValueError(f"{name} must be >= 1, got {n}")
-        if init not in INITS:
-            raise ValueError(f"init must be one of {INITS}, got {init!r}")
-        if isinstance(gain, bool) or not isinstance(gain, (int, float, np.integer, np.floating)):
-            raise TypeError(f"gain must be a number, got {type(gain).__name__}")
-        if not (math.isfinite(gain) and gain >= 0):
-            raise ValueError(f"gain must be a finite number >= 0, got {gain!r}")
-        dt = _check_dtype(dtype)
-        self.n_in, self.n_out = int(n_in), int(n_out)
-        self.init, self.gain, self.has_bias = init, float(gain), bool(bias)
-        gen = _as_generator(rng)
-        std = {
-            "he": math.sqrt(2.0 / n_in),
-            "xavier": math.sqrt(2.0 / (n_in + n_out)),
-            "lecun": math.sqrt(1.0 / n_in),
-            "normal": 1.0,
-            "zeros": 0.0,
-        }[init] * self.gain
-        if init == "zeros":
-            self.W = np.zeros((n_in, n_out), dtype=dt)
-        else:
-            self.W = (gen.standard_normal((n_in, n_out)) * std).astype(dt)
+    _cache = ("x", "grad_input")
+
+    def __init__(self, n_in: int, n_out: int, init: str = "he", gain: float = 1.0,
+                 rng: None | int | np.random.Generator = None, dtype: Any = np.float64,
+                 bias: bool = True) -> None:
+        self.n_in, self.n_out = check.integer(n_in, "n_in", 1), check.integer(n_out, "n_out", 1)
+        self.init, self.has_bias = check.choice(init, "init", INITS), bool(bias)
+        self.gain = check.number(gain, "gain", lo=0.0)
+        dt = check.float_dtype(dtype)
+        std = {"he": math.sqrt(2.0 / n_in), "xavier": math.sqrt(2.0 / (n_in + n_out)),
+               "lecun": math.sqrt(1.0 / n_in), "normal": 1.0, "zeros": 0.0}[init] * self.gain
+        gen = check.generator(rng)
+        self.W = (np.zeros((n_in, n_out), dtype=dt) if init == "zeros"
+                  else (gen.standard_normal((n_in, n_out)) * std).astype(dt))
         self.dW = np.zeros_like(self.W)
         if self.has_bias:
-            self.b = np.zeros(n_out, dtype=dt)
-            self.db = np.zeros_like(self.b)
+            self.b, self.db = np.zeros(n_out, dtype=dt), np.zeros(n_out, dtype=dt)
             self._param_names, self._grad_names = ("W", "b"), ("dW", "db")
         else:
             self._param_names, self._grad_names = ("W",), ("dW",)
-        self.x: np.ndarray | None = None
-        self.grad_input: np.ndarray | None = None
+        super().__init__()
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        if x.ndim != 2 or x.shape[1] != self.n_in:
-            raise ValueError(
-                f"Linear({self.n_in}, {self.n_out}) expects input of shape (batch, "
-                f"{self.n_in}), got {getattr(x, 'shape', type(x).__name__)}"
-            )
+        if getattr(x, "ndim", 0) != 2 or x.shape[1] != self.n_in:
+            raise ValueError(f"x must have shape (batch, {self.n_in}) for Linear({self.n_in}, "
+                             f"{self.n_out}), got {getattr(x, 'shape', type(x).__name__)}")
         self.x = x
         out = x @ self.W
         if self.has_bias:
@@ -229,17 +135,12 @@ class Linear(Layer):
         return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self.x is None:
-            raise RuntimeError("Linear.backward called before forward")
-        np.matmul(self.x.T, grad_out, out=self.dW)  # dL/dW = x^T g
+        x = self._cached("x")
+        np.matmul(x.T, grad_out, out=self.dW)  # dL/dW = x^T g
         if self.has_bias:
-            np.add.reduce(grad_out, axis=0, out=self.db)  # dL/db = sum over the batch
+            np.add.reduce(grad_out, axis=0, out=self.db)  # dL/db = sum of g over the batch
         self.grad_input = grad_out @ self.W.T  # dL/dx = g W^T
         return self.grad_input
-
-    def _clear_cache(self) -> None:
-        self.x = None
-        self.grad_input = None
 
     def __repr__(self) -> str:
         extra = "" if self.has_bias else ", bias=False"
@@ -247,92 +148,61 @@ class Linear(Layer):
 
 
 class ReLU(Layer):
-    """``relu(x) = max(x, 0)``; local derivative 1 where x > 0, else 0."""
+    """``relu(x) = max(x, 0)``; local derivative 1 where x > 0, else 0 (the ``mask``)."""
 
-    def __init__(self) -> None:
-        self.mask: np.ndarray | None = None
+    _cache = ("mask",)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = x > 0
         return np.maximum(x, 0)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self.mask is None:
-            raise RuntimeError("ReLU.backward called before forward")
-        return grad_out * self.mask  # bool mask: keeps grad_out's dtype
-
-    def _clear_cache(self) -> None:
-        self.mask = None
-
-    def __repr__(self) -> str:
-        return "ReLU()"
+        return grad_out * self._cached("mask")  # a bool mask keeps grad_out's dtype
 
 
 class Tanh(Layer):
-    """``tanh(x)``; local derivative ``1 - tanh(x)^2`` (reuses the forward output)."""
+    """``tanh(x)``; local derivative ``1 - tanh(x)²`` (reuses the forward output)."""
 
-    def __init__(self) -> None:
-        self.out: np.ndarray | None = None
+    _cache = ("out",)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.out = np.tanh(x)
         return self.out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self.out is None:
-            raise RuntimeError("Tanh.backward called before forward")
-        return grad_out * (1 - self.out * self.out)
-
-    def _clear_cache(self) -> None:
-        self.out = None
-
-    def __repr__(self) -> str:
-        return "Tanh()"
+        out = self._cached("out")
+        return grad_out * (1 - out * out)
 
 
 class Sigmoid(Layer):
-    """``sigmoid(x) = 1 / (1 + exp(-x))``; local derivative ``s (1 - s)``.
+    """``sigmoid(x) = 1 / (1 + exp(-x))``, computed as ``(1 + tanh(x/2)) / 2`` (no overflow);
+    local derivative ``s (1 - s)``."""
 
-    Computed as ``(1 + tanh(x/2)) / 2``, the same function without overflow in ``exp``.
-    """
-
-    def __init__(self) -> None:
-        self.out: np.ndarray | None = None
+    _cache = ("out",)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.out = 0.5 * (np.tanh(0.5 * x) + 1)
         return self.out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self.out is None:
-            raise RuntimeError("Sigmoid.backward called before forward")
-        s = self.out
+        s = self._cached("out")
         return grad_out * (s * (1 - s))
-
-    def _clear_cache(self) -> None:
-        self.out = None
-
-    def __repr__(self) -> str:
-        return "Sigmoid()"
 
 
 class Sequential(Layer):
     """Layers applied in order; backward runs them in reverse (the chain rule).
 
-    ``params`` and ``grads`` are the layers' lists concatenated in order. Indexable
-    (``model[0]``), iterable, ``len(model)``; ``print(model)`` or ``model.summary()`` shows
-    the layers and parameter counts.
+    ``params``/``grads`` are the layers' lists concatenated. Indexable, iterable, ``len``;
+    ``model.summary()`` shows the layers and parameter counts.
     """
 
     def __init__(self, *layers: Layer) -> None:
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
         for i, layer in enumerate(layers):
-            if not (hasattr(layer, "forward") and hasattr(layer, "backward")):
-                raise TypeError(
-                    f"layer {i} ({type(layer).__name__}) has no forward/backward methods"
-                )
+            check.has(layer, f"layers[{i}]", "forward", "backward", "params", "grads")
         self.layers = list(layers)
+        list(named_layers(self))  # refuses a layer object used twice
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         for layer in self.layers:
@@ -352,10 +222,6 @@ class Sequential(Layer):
     def grads(self) -> list[np.ndarray]:
         return [g for layer in self.layers for g in layer.grads]
 
-    def _convert(self, dt: np.dtype) -> None:
-        for layer in self.layers:
-            layer._convert(dt)
-
     def __getitem__(self, i: int) -> Layer:
         return self.layers[i]
 
@@ -366,29 +232,15 @@ class Sequential(Layer):
         return iter(self.layers)
 
     def summary(self) -> str:
-        """A table of layers, output widths and parameter counts."""
-        lines = []
-        self._summary_lines(lines, indent="")
-        total = self.n_params
-        width = max(len(text) for text, _ in lines) if lines else 0
-        out = [f"{text:<{width}}  {n:>8,}" if n else text for text, n in lines]
-        out.append(f"{'total parameters':<{width}}  {total:>8,}")
-        return "\n".join(out)
-
-    def _summary_lines(self, lines: list[tuple[str, int]], indent: str) -> None:
-        for i, layer in enumerate(self.layers):
-            if isinstance(layer, Residual):
-                lines.append((f"{indent}({i}) Residual: x + block(x)", 0))
-                block = layer.block
-                if isinstance(block, Sequential):
-                    block._summary_lines(lines, indent + "    ")
-                else:
-                    lines.append((f"{indent}    {block!r}", getattr(block, "n_params", 0)))
-            elif isinstance(layer, Sequential):
-                lines.append((f"{indent}({i}) Sequential", 0))
-                layer._summary_lines(lines, indent + "    ")
-            else:
-                lines.append((f"{indent}({i}) {layer!r}", getattr(layer, "n_params", 0)))
+        """A table of layers and parameter counts."""
+        rows = []
+        for label, layer in named_layers(self, blocks=True):
+            leaf = not isinstance(layer, (Sequential, Residual))
+            text = repr(layer) if leaf else type(layer).__name__
+            rows.append((f"{'    ' * label.count('.')}({label}) {text}", layer.n_params * leaf))
+        width = max(len(text) for text, _ in rows)
+        out = [f"{text:<{width}}  {n:>8,}" if n else text for text, n in rows]
+        return "\n".join([*out, f"{'total parameters':<{width}}  {self.n_params:>8,}"])
 
     def __repr__(self) -> str:
         inner = ",\n".join("  " + repr(layer).replace("\n", "\n  ") for layer in self.layers)
@@ -398,26 +250,17 @@ class Sequential(Layer):
 class Residual(Layer):
     """Skip connection ``y = x + block(x)``.
 
-    Local derivative: ``dL/dx = g + block.backward(g)`` -- the identity path carries the
+    Local derivative: ``dL/dx = g + block.backward(g)``; the identity path carries the
     gradient past the block unchanged, which is why deep residual networks train.
-
-    Parameters
-    ----------
-    block : Layer
-        Must map (batch, d) to (batch, d).
     """
 
     def __init__(self, block: Layer) -> None:
-        if not (hasattr(block, "forward") and hasattr(block, "backward")):
-            raise TypeError(f"block ({type(block).__name__}) has no forward/backward methods")
-        self.block = block
+        self.block = check.has(block, "block", "forward", "backward", "params", "grads")
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         out = self.block.forward(x)
         if out.shape != x.shape:
-            raise ValueError(
-                f"Residual block must keep the shape: input {x.shape}, block output {out.shape}"
-            )
+            raise ValueError(f"block must keep the shape: input {x.shape}, output {out.shape}")
         return x + out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
@@ -431,134 +274,113 @@ class Residual(Layer):
     def grads(self) -> list[np.ndarray]:
         return list(self.block.grads)
 
-    def _convert(self, dt: np.dtype) -> None:
-        self.block._convert(dt)
-
     def __repr__(self) -> str:
         return f"Residual({self.block!r})"
 
 
-def mlp(
-    sizes: Sequence[int],
-    *,
-    activation: str = "relu",
-    init: str | None = None,
-    gain: float = 1.0,
-    out_init: str | None = None,
-    out_gain: float = 1.0,
-    rng: None | int | np.random.Generator = 0,
-    dtype: Any = np.float64,
-) -> Sequential:
-    """A plain multilayer perceptron: Linear, activation, ..., Linear (no final activation).
+def named_layers(model: Any, *, blocks: bool = False) -> Iterator[tuple[str, Any]]:
+    """The layers of a model in forward order, walking into Sequential and Residual.
 
-    Parameters
-    ----------
-    sizes : sequence of int
-        Layer widths from input to output, e.g. ``[64, 128, 64, 10]``.
-    activation : {"relu", "tanh", "sigmoid"}
-    init : str, optional
-        Hidden-layer init (see :class:`Linear`); default "he" for ReLU, "xavier" otherwise.
-    gain : float
-        Gain of the hidden layers' init.
-    out_init, out_gain : optional
-        Init of the output layer (default: same as the hidden layers, gain 1).
-    rng : None, int or Generator, default 0
-        One generator is shared by all layers, so the model is reproducible from an int.
-    dtype : np.float32 or np.float64
+    Yields ``(label, layer)`` with labels like ``"0"``, ``"2"``, ``"1.block.0"``; with
+    ``blocks=True`` the containers below the top are yielded too, before their contents.
+    Raises ValueError if one layer object appears twice (it holds one forward's cache).
+    """
+    stack: list[tuple[str, Any]] = [("", model)]
+    seen: dict[int, str] = {}
+    while stack:
+        label, layer = stack.pop()
+        if id(layer) in seen:
+            raise ValueError(f"layers: {label} ({layer!r}) is the same object as "
+                             f"{seen[id(layer)]}; a layer caches one forward pass, so create "
+                             "a new one for each position (tied weights are not supported)")
+        seen[id(layer)] = label or "model"
+        kids = ([(str(i), c) for i, c in enumerate(layer.layers)]
+                if isinstance(layer, Sequential) else
+                [("block", layer.block)] if isinstance(layer, Residual) else None)
+        if kids is None or (blocks and label):
+            yield label or "model", layer
+        if kids is not None:
+            stack.extend((f"{label}.{k}" if label else k, c) for k, c in reversed(kids))
+
+
+def mlp(sizes: Sequence[int], *, activation: str = "relu", init: str | None = None,
+        gain: float = 1.0, out_init: str | None = None, out_gain: float = 1.0,
+        rng: None | int | np.random.Generator = 0, dtype: Any = np.float64) -> Sequential:
+    """A multilayer perceptron: Linear, activation, ..., Linear (no final activation).
+
+    ``sizes`` are the widths from input to output, e.g. ``[64, 128, 64, 10]``;
+    ``activation`` one of "relu", "tanh", "sigmoid"; ``init``/``gain`` for the hidden
+    layers (default "he" for ReLU, "xavier" otherwise), ``out_init``/``out_gain`` for the
+    output layer. One generator from ``rng`` serves all layers, so an int reproduces it.
     """
     acts = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
-    if activation not in acts:
-        raise ValueError(f"activation must be one of {tuple(acts)}, got {activation!r}")
-    sizes = list(sizes)
+    act = acts[check.choice(activation, "activation", tuple(acts))]
+    sizes = [check.integer(s, f"sizes[{i}]", 1) for i, s in enumerate(sizes)]
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least an input and an output width, got {sizes}")
-    if init is None:
-        init = "he" if activation == "relu" else "xavier"
-    gen = _as_generator(rng)
+    init = init or ("he" if activation == "relu" else "xavier")
+    gen = check.generator(rng)
     layers: list[Layer] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        last = i == len(sizes) - 2
-        if last:
-            layers.append(Linear(a, b, out_init or init, out_gain, rng=gen, dtype=dtype))
-        else:
-            layers.append(Linear(a, b, init, gain, rng=gen, dtype=dtype))
-            layers.append(acts[activation]())
+    for a, b in zip(sizes[:-2], sizes[1:-1], strict=True):
+        layers += [Linear(a, b, init, gain, rng=gen, dtype=dtype), act()]
+    layers.append(Linear(sizes[-2], sizes[-1], out_init or init, out_gain, rng=gen, dtype=dtype))
     return Sequential(*layers)
 
 
 def linear_layers(model: Layer) -> list[tuple[str, Linear]]:
-    """The Linear layers of a model from input to output, walking into Residual blocks.
-
-    Returns ``[(name, layer), ...]`` with names like ``"linear1 (64→128)"``.
-    """
-    found: list[Linear] = []
-
-    def walk(layer: Any) -> None:
-        if isinstance(layer, Linear):
-            found.append(layer)
-        elif isinstance(layer, Sequential):
-            for sub in layer.layers:
-                walk(sub)
-        elif isinstance(layer, Residual):
-            walk(layer.block)
-
-    walk(model)
+    """The Linear layers from input to output, named like ``"linear1 (64→128)"``."""
+    found = [m for _, m in named_layers(model) if isinstance(m, Linear)]
     return [(f"linear{i + 1} ({m.n_in}→{m.n_out})", m) for i, m in enumerate(found)]
-
-
-# --------------------------------------------------------------------------------------
-# Losses
-# --------------------------------------------------------------------------------------
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax, shifted by the row maximum so ``exp`` never overflows."""
-    z = logits - logits.max(axis=-1, keepdims=True)
-    e = np.exp(z)
+    logits = check.array(logits, "logits", dtype=None, finite=False)
+    if logits.ndim == 0:
+        raise ValueError("logits must have at least one axis (the classes are the last)")
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
-class SoftmaxCrossEntropy:
-    """Softmax followed by cross-entropy with integer class labels, mean over the batch.
+class _Loss:
+    def __call__(self, pred: np.ndarray, target: Any) -> float:
+        return self.forward(pred, target)  # type: ignore[attr-defined]
 
-    ``L = mean_i [ logsumexp(z_i) - z_i[y_i] ]`` computed with the log-sum-exp shift (no
-    overflow for large logits). Its gradient is the famous ``(softmax(z) - onehot(y)) / N``.
-    Same value as ``torch.nn.functional.cross_entropy(z, y)``.
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class SoftmaxCrossEntropy(_Loss):
+    """Softmax then cross-entropy against integer labels, mean over the batch.
+
+    ``L = mean_i [logsumexp(z_i) - z_i[y_i]]`` with the log-sum-exp shift (no overflow);
+    its gradient is ``(softmax(z) - onehot(y)) / N``. Same value as
+    ``torch.nn.functional.cross_entropy``. Non-finite logits give a non-finite loss (that is
+    how training sees a blow-up); bad labels raise.
     """
 
     def __init__(self) -> None:
         self.probs: np.ndarray | None = None
         self.target: np.ndarray | None = None
 
-    def forward(self, logits: np.ndarray, target: np.ndarray) -> float:
+    def forward(self, logits: np.ndarray, target: Any) -> float:
         """Mean cross-entropy of ``logits`` (N, C) against labels ``target`` (N,) in [0, C)."""
-        _check_batch(logits, "logits")
+        if not isinstance(logits, np.ndarray) or logits.dtype.kind != "f":
+            raise TypeError(f"logits must be a float numpy array, got {type(logits).__name__}")
         target = np.asarray(target)
-        n, c = logits.shape
-        if target.shape != (n,):
-            raise ValueError(
-                f"target must have shape ({n},) to match logits {logits.shape}, "
-                f"got {target.shape}"
-            )
         if target.dtype.kind not in "iu":
             raise TypeError(f"target must hold integer class labels, got dtype {target.dtype}")
-        if n == 0:
-            raise ValueError("logits is an empty batch")
+        if logits.ndim != 2 or target.shape != logits.shape[:1] or not target.size:
+            raise ValueError(f"target must have shape (N,) for logits (N, C), N >= 1; got "
+                             f"target {target.shape} and logits {logits.shape}")
+        n, c = logits.shape
         if target.min() < 0 or target.max() >= c:
-            raise ValueError(
-                f"target labels must be in [0, {c}), got range [{target.min()}, {target.max()}]"
-            )
-        return self._forward(logits, target)
-
-    def _forward(self, logits: np.ndarray, target: np.ndarray) -> float:
-        """``forward`` without the argument checks (train validates the labels once)."""
-        n = logits.shape[0]
-        z = logits - np.maximum.reduce(logits, axis=1, keepdims=True)  # shift: exp <= 1
+            raise ValueError(f"target labels must be in [0, {c}), got [{target.min()}, "
+                             f"{target.max()}]")
+        z = logits - logits.max(axis=1, keepdims=True)  # the shift: exp(z) <= 1
         e = np.exp(z)
-        s = np.add.reduce(e, axis=1, keepdims=True)
-        self.probs = e / s
-        self.target = target
-        # L_i = log(sum_j exp z_ij) - z_i[y_i], averaged over the batch
+        s = e.sum(axis=1, keepdims=True)
+        self.probs, self.target = e / s, target
         return (float(np.log(s).sum()) - float(z[np.arange(n), target].sum())) / n
 
     def backward(self) -> np.ndarray:
@@ -566,41 +388,29 @@ class SoftmaxCrossEntropy:
         if self.probs is None or self.target is None:
             raise RuntimeError("SoftmaxCrossEntropy.backward called before forward")
         grad = self.probs.copy()
-        n = grad.shape[0]
-        grad[np.arange(n), self.target] -= 1
-        grad *= grad.dtype.type(1.0 / n)
+        grad[np.arange(len(grad)), self.target] -= 1
+        grad *= grad.dtype.type(1.0 / len(grad))
         return grad
 
-    def __call__(self, logits: np.ndarray, target: np.ndarray) -> float:
-        return self.forward(logits, target)
-
-    def __repr__(self) -> str:
-        return "SoftmaxCrossEntropy()"
 
 
-class MSELoss:
-    """Mean squared error over all elements: ``L = mean((pred - target)^2)``.
-
-    Gradient ``dL/dpred = 2 (pred - target) / pred.size``. Same value as
-    ``torch.nn.functional.mse_loss``. Shapes must match exactly (no silent broadcasting).
-    """
+class MSELoss(_Loss):
+    """Mean squared error over all elements, ``L = mean((pred - target)²)``; gradient
+    ``2 (pred - target) / pred.size``. Same as ``torch.nn.functional.mse_loss``; shapes must
+    match exactly (no silent broadcasting) and the target must be finite."""
 
     def __init__(self) -> None:
         self.diff: np.ndarray | None = None
 
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+    def forward(self, pred: np.ndarray, target: Any) -> float:
         """Mean of the squared differences."""
-        if not isinstance(pred, np.ndarray):
-            raise TypeError(f"pred must be a numpy array, got {type(pred).__name__}")
-        target = np.asarray(target)
-        if target.shape != pred.shape:
-            raise ValueError(
-                f"target shape {target.shape} does not match pred shape {pred.shape} "
-                "(reshape it; MSELoss does not broadcast)"
-            )
-        if pred.size == 0:
-            raise ValueError("pred is empty")
-        self.diff = pred - target.astype(pred.dtype, copy=False)
+        if not isinstance(pred, np.ndarray) or pred.dtype.kind != "f":
+            raise TypeError(f"pred must be a float numpy array, got {type(pred).__name__}")
+        target = check.array(target, "target", dtype=pred.dtype, empty=True)
+        if target.shape != pred.shape or not pred.size:
+            raise ValueError(f"target shape {target.shape} must match pred shape {pred.shape} "
+                             "(non-empty; MSELoss does not broadcast)")
+        self.diff = pred - target
         return float(np.mean(self.diff * self.diff))
 
     def backward(self) -> np.ndarray:
@@ -609,49 +419,28 @@ class MSELoss:
             raise RuntimeError("MSELoss.backward called before forward")
         return self.diff * self.diff.dtype.type(2.0 / self.diff.size)
 
-    def __call__(self, pred: np.ndarray, target: np.ndarray) -> float:
-        return self.forward(pred, target)
-
-    def __repr__(self) -> str:
-        return "MSELoss()"
 
 
-# --------------------------------------------------------------------------------------
-# Using a model
-# --------------------------------------------------------------------------------------
-
-
-def _model_dtype(model: Any) -> np.dtype:
-    params = model.params
-    return params[0].dtype if params else np.dtype(np.float64)
-
-
-def _forward_batched(model: Any, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-    X = _check_batch(np.asarray(X), "X").astype(_model_dtype(model), copy=False)
-    if len(X) <= batch_size:
-        return model.forward(X)
-    chunks = [model.forward(X[i : i + batch_size]) for i in range(0, len(X), batch_size)]
-    return np.concatenate(chunks)
-
-
-def predict(model: Any, X: np.ndarray) -> np.ndarray:
+def predict(model: Any, X: Any) -> np.ndarray:
     """Predicted class per row: the argmax of the model's outputs (logits)."""
-    return np.argmax(_forward_batched(model, X), axis=1)
+    params = check.has(model, "model", "forward", "params").params
+    X = check.array(X, "X", ndim=2, dtype=params[0].dtype if params else np.float64)
+    return np.argmax(model.forward(X), axis=1)
 
 
-def accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:
-    """Fraction of rows of ``X`` whose predicted class equals ``y``."""
+def accuracy(model: Any, X: Any, y: Any) -> float:
+    """Fraction of rows of ``X`` whose predicted class equals the label in ``y``."""
     y = np.asarray(y)
-    if len(y) != len(X):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
-    if len(y) == 0:
-        raise ValueError("X and y are empty")
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
+    if y.shape != (len(X),) or not y.size:
+        raise ValueError(f"y must have shape ({len(X)},) for X with {len(X)} rows, got {y.shape}")
     return float(np.mean(predict(model, X) == y))
 
 
 def __getattr__(name: str) -> Any:
-    # train and History live in mathprog.training (which imports this module), so they are
-    # looked up on first use: ``nn.train`` and ``from mathprog.nn import train`` both work.
+    # TEMPORARY, until the notebooks are edited (NOTEBOOK_EDITS.md): nn.train and
+    # nn.History have moved to mathprog.training. Not in __all__ or dir(nn).
     if name in ("History", "train"):
         from mathprog import training
 

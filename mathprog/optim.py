@@ -1,10 +1,11 @@
 """Gradient-based optimizers with the semantics of ``torch.optim`` defaults, and ``minimize``.
 
 Each optimizer updates a list of numpy arrays **in place**: ``opt.step(params, grads)``.
-State (velocities, moment estimates) is kept per parameter *position* in that list, created
-on the first step; ``opt.reset()`` forgets it. Buffers take each parameter's dtype, so float32
-parameters stay float32. Below, ``g`` is a gradient, ``t`` the step count (from 1) and every
-operation is elementwise.
+State (velocities, moment estimates) is kept per parameter, created on the first step for the
+arrays given then; ``opt.reset()`` forgets it. Stepping other arrays (a new model's) without a
+reset, or listing one array twice, is refused: their state would be someone else's. Buffers
+take each parameter's dtype, so float32 parameters stay float32. Below, ``g`` is a gradient,
+``t`` the step count (from 1) and every operation is elementwise.
 
 Because every rule is elementwise, a learning-rate sweep can run in one go: stack the
 starting points as the columns of one array and, after construction, set ``opt.lr`` to a row
@@ -23,28 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from mathprog import _checks as check
+
 __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam",
            "OPTIMIZERS", "make_optimizer", "minimize", "Trajectory"]
 
 
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    return float(value)
-
-
-def _positive(value: Any, name: str) -> float:
-    value = _number(value, name)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value}")
-    return value
-
-
 def _decay(value: Any, name: str) -> float:
-    value = _number(value, name)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value}")
-    return value
+    return check.number(value, name, lo=0.0, hi=1.0, hi_open=True)
 
 
 class Optimizer:
@@ -55,14 +42,17 @@ class Optimizer:
     """
 
     def __init__(self, lr: float) -> None:
-        self.lr = _positive(lr, "lr")
+        self.lr = check.positive(lr, "lr")
         self.reset()
 
     def reset(self) -> None:
         """Forget all state (step count, velocities, moment estimates)."""
         self.t = 0
         self.state: list[dict[str, np.ndarray]] = []
-        self._shapes: list[tuple[int, ...]] | None = None
+        self._params: list[np.ndarray] | None = None
+        # The arrays of the first step, kept alive so that their ids cannot be reused.
+        self._seen: tuple[list[Any], list[Any]] | None = None
+        self._ids: tuple[tuple[int, ...], tuple[int, ...]] | None = None
 
     def step(self, params: Sequence[np.ndarray], grads: Sequence[Any]) -> None:
         """Update every array in ``params`` in place, using the matching entry of ``grads``."""
@@ -70,8 +60,10 @@ class Optimizer:
 
     def _apply(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
         """``step`` without the checks (for ``minimize``, which checks once)."""
-        if self._shapes is None:
-            self._shapes = [p.shape for p in params]
+        if self._params is None:
+            self._params = list(params)
+            self._seen = (list(params), list(grads))
+            self._ids = (tuple(map(id, params)), tuple(map(id, grads)))
             self.state = [{} for _ in params]
         self.t += 1
         for p, g, state in zip(params, grads, self.state, strict=True):
@@ -81,26 +73,30 @@ class Optimizer:
         if isinstance(params, np.ndarray) or isinstance(grads, np.ndarray):
             raise TypeError("params and grads must be lists of arrays; for a single array x "
                             "use step([x], [g])")
+        if self._ids == (tuple(map(id, params)), tuple(map(id, grads))):
+            return list(grads)  # the very arrays checked before (train's case: ids, not loops)
         if len(params) != len(grads):
             raise ValueError(f"params and grads must have the same length, got {len(params)} "
                              f"params and {len(grads)} grads")
+        if self._params is None:
+            for i, p in enumerate(params):
+                if not (isinstance(p, np.ndarray) and p.dtype.kind == "f"):
+                    raise TypeError(f"params[{i}] must be a float numpy array (it is updated "
+                                    f"in place), got {getattr(p, 'dtype', type(p).__name__)}")
+            if len({id(p) for p in params}) != len(params):
+                raise ValueError("params lists the same array twice: it would be updated twice")
+        elif len(params) != len(self._params) or any(
+                p is not q for p, q in zip(params, self._params, strict=False)):
+            raise ValueError("params are not the arrays of the previous steps (the optimizer's "
+                             "state belongs to those); call reset() to optimize new ones")
         out = []
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            if not isinstance(p, np.ndarray):
-                raise TypeError(f"params[{i}] must be a numpy array (it is updated in place), "
-                                f"got {type(p).__name__}")
-            if p.dtype.kind != "f":
-                raise TypeError(f"params[{i}] must have a floating dtype to be updated in "
-                                f"place, got {p.dtype}")
-            g = np.asarray(g)
-            if g.shape != p.shape:
-                raise ValueError(f"grads[{i}] has shape {g.shape} but params[{i}] has shape "
-                                 f"{p.shape}")
+            g = g if type(g) is np.ndarray else np.asarray(g)
+            if g.shape != p.shape or g.dtype.kind not in "biuf":
+                raise (ValueError if g.dtype.kind in "biuf" else TypeError)(
+                    f"grads[{i}] must be real numbers shaped like params[{i}] {p.shape}, got "
+                    f"{g.dtype} {g.shape}")
             out.append(g)
-        if self._shapes is not None and self._shapes != [p.shape for p in params]:
-            raise ValueError(f"params changed between steps (shapes were {self._shapes}, now "
-                             f"{[p.shape for p in params]}); call reset() before optimizing "
-                             "a different set of parameters")
         return out
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
@@ -168,7 +164,7 @@ class AdaGrad(Optimizer):
 
     def __init__(self, lr: float, eps: float = 1e-10) -> None:
         super().__init__(lr)
-        self.eps = _positive(eps, "eps")
+        self.eps = check.positive(eps, "eps")
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         s = self._buffer(state, "s", p)
@@ -186,7 +182,7 @@ class RMSProp(Optimizer):
     def __init__(self, lr: float, alpha: float = 0.99, eps: float = 1e-8) -> None:
         super().__init__(lr)
         self.alpha = _decay(alpha, "alpha")
-        self.eps = _positive(eps, "eps")
+        self.eps = check.positive(eps, "eps")
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         s = self._buffer(state, "s", p)
@@ -208,7 +204,7 @@ class Adam(Optimizer):
                  eps: float = 1e-8) -> None:
         super().__init__(lr)
         self.beta1, self.beta2 = _decay(beta1, "beta1"), _decay(beta2, "beta2")
-        self.eps = _positive(eps, "eps")
+        self.eps = check.positive(eps, "eps")
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         m, v = self._buffer(state, "m", p), self._buffer(state, "v", p)
@@ -233,9 +229,8 @@ def make_optimizer(name: str, lr: float, beta: float | None = None) -> Optimizer
     ``beta`` sets Momentum's and Nesterov's ``beta`` and Adam's ``beta1``; ``None`` keeps the
     default. Passing ``beta`` to sgd, adagrad or rmsprop is an error (they have no such knob).
     """
-    if not isinstance(name, str) or name.lower() not in OPTIMIZERS:
-        raise ValueError(f"name must be one of {sorted(OPTIMIZERS)}, got {name!r}")
-    cls = OPTIMIZERS[name.lower()]
+    cls = OPTIMIZERS[check.choice(name.lower() if isinstance(name, str) else name, "name",
+                                  tuple(OPTIMIZERS))]
     if beta is None:
         return cls(lr)
     if issubclass(cls, Momentum):
@@ -330,10 +325,9 @@ def minimize(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be a mathprog.optim optimizer, got "
                         f"{type(optimizer).__name__}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-    tol = None if tol is None else _positive(tol, "tol")
-    blowup = None if blowup is None else _positive(blowup, "blowup")
+    steps = check.integer(steps, "steps")
+    tol = check.optional(check.positive, tol, "tol")
+    blowup = check.optional(check.positive, blowup, "blowup")
     optimizer.reset()
 
     xs = np.empty((steps + 1, x.size), dtype=x.dtype)

@@ -8,15 +8,11 @@ the numbers come from the caller (usually :mod:`mathprog.derivatives` or
 
 Figures
 -------
-plot_function            a 1-D function on an interval
 function_with_tangent    f, its tangent at x0 and (optionally) a secant of width h
 error_vs_h               finite-difference error against step size, log-log, best h marked
 contour                  level sets of a 2-D function (log-spaced by default)
 contour_with_paths       level sets with one or more labelled optimisation paths
-gradient_field           level sets with gradient arrows (perpendicular to them)
 curves / loss_curves     several labelled curves, optionally on a log scale
-directional_derivative   D_u f as a function of the direction's angle
-computational_graph      a small expression graph, layered left to right
 """
 
 from __future__ import annotations
@@ -29,19 +25,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
-__all__ = [
-    "evaluate_grid",
-    "plot_function",
-    "function_with_tangent",
-    "error_vs_h",
-    "contour",
-    "contour_with_paths",
-    "gradient_field",
-    "curves",
-    "loss_curves",
-    "directional_derivative",
-    "computational_graph",
-]
+__all__ = ["evaluate_grid", "function_with_tangent", "error_vs_h", "contour", "contour_with_paths",
+           "curves", "loss_curves"]
 
 Window = tuple[tuple[float, float], tuple[float, float]]
 
@@ -108,9 +93,8 @@ def _labelled(data: Any, name: str, ndim: int) -> list[tuple[str | None, np.ndar
     return out
 
 
-def evaluate_grid(
-    f: Callable[[np.ndarray], Any], window: Window, resolution: int = 200
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def evaluate_grid(f: Callable[[np.ndarray], Any], window: Window,
+        resolution: int = 200)-> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Evaluate a 2-D function on a regular grid.
 
     Parameters
@@ -146,15 +130,8 @@ def evaluate_grid(
     return X, Y, Z
 
 
-def plot_function(
-    f: Callable[[np.ndarray], Any],
-    xlim: tuple[float, float],
-    *,
-    ax: Axes | None = None,
-    num: int = 400,
-    label: str | None = None,
-    **line_kw: Any,
-) -> Axes:
+def _plot_function(f: Callable[[np.ndarray], Any], xlim: tuple[float, float], *,
+        ax: Axes | None = None, num: int = 400, label: str | None = None, **line_kw: Any)-> Axes:
     """Plot ``f`` on the interval ``xlim`` (f is called on an array, or point by point)."""
     ax = _axes(ax)
     lo, hi = _interval(xlim)
@@ -173,16 +150,9 @@ def plot_function(
     return ax
 
 
-def function_with_tangent(
-    f: Callable[[float], Any],
-    x0: float,
-    slope: float,
-    *,
-    xlim: tuple[float, float] | None = None,
-    h: float | None = None,
-    ax: Axes | None = None,
-    label: str = "f(x)",
-) -> Axes:
+def function_with_tangent(f: Callable[[float], Any], x0: float, slope: float, *,
+        xlim: tuple[float, float] | None = None, h: float | None = None, ax: Axes | None = None,
+        label: str = "f(x)")-> Axes:
     """Plot f, its tangent line at ``x0`` with the given ``slope``, and a secant.
 
     Parameters
@@ -199,7 +169,7 @@ def function_with_tangent(
     """
     x0 = float(x0)
     lo, hi = _interval(xlim if xlim is not None else (x0 - 2.0, x0 + 2.0))
-    ax = plot_function(f, (lo, hi), ax=ax, label=label)
+    ax = _plot_function(f, (lo, hi), ax=ax, label=label)
     ymin, ymax = ax.get_ylim()  # the function's range: the straight lines must not widen it
     y0 = float(f(x0))
     xs = np.array([lo, hi])
@@ -218,16 +188,10 @@ def function_with_tangent(
     return ax
 
 
-def error_vs_h(
-    hs: ArrayLike,
-    errors: Mapping[str, ArrayLike],
-    *,
-    mark_best: bool | Sequence[str] | Mapping[str, float] = True,
-    references: Mapping[str, float] | None = None,
-    ax: Axes | None = None,
-    floor: float = 1e-18,
-    legend_loc: str = "best",
-) -> Axes:
+def error_vs_h(hs: ArrayLike, errors: Mapping[str, ArrayLike], *,
+        mark_best: bool | Sequence[str] | Mapping[str, float] = True,
+        references: Mapping[str, float] | None = None, ax: Axes | None = None, floor: float = 1e-18,
+        legend_loc: str = "best")-> Axes:
     """Absolute error of derivative estimates against the step size h, on log-log axes.
 
     Parameters
@@ -292,18 +256,9 @@ def _levels(Z: np.ndarray, levels: int | ArrayLike, log_levels: bool) -> np.ndar
     return np.linspace(zmin, zmax, int(levels) + 2)[1:-1]
 
 
-def contour(
-    f: Callable[[np.ndarray], Any],
-    window: Window,
-    *,
-    ax: Axes | None = None,
-    levels: int | ArrayLike = 20,
-    log_levels: bool = True,
-    resolution: int = 200,
-    filled: bool = False,
-    minimizer: ArrayLike | None = None,
-    cmap: str = "viridis",
-) -> Axes:
+def contour(f: Callable[[np.ndarray], Any], window: Window, *, ax: Axes | None = None,
+        levels: int | ArrayLike = 20, log_levels: bool = True, resolution: int = 200,
+        filled: bool = False, minimizer: ArrayLike | None = None, cmap: str = "viridis")-> Axes:
     """Level sets of a 2-D function ``f`` over ``window``.
 
     Parameters
@@ -336,19 +291,11 @@ def contour(
     return ax
 
 
-def contour_with_paths(
-    f: Callable[[np.ndarray], Any],
-    paths: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike,
-    *,
-    window: Window | None = None,
-    ax: Axes | None = None,
-    levels: int | ArrayLike = 20,
-    log_levels: bool = True,
-    resolution: int = 200,
-    minimizer: ArrayLike | None = None,
-    markers: bool = True,
-    legend: bool = True,
-) -> Axes:
+def contour_with_paths(f: Callable[[np.ndarray], Any],
+        paths: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
+        window: Window | None = None, ax: Axes | None = None, levels: int | ArrayLike = 20,
+        log_levels: bool = True, resolution: int = 200, minimizer: ArrayLike | None = None,
+        markers: bool = True, legend: bool = True)-> Axes:
     """Level sets of ``f`` with optimisation paths drawn on top.
 
     Parameters
@@ -392,60 +339,10 @@ def contour_with_paths(
     return ax
 
 
-def gradient_field(
-    f: Callable[[np.ndarray], Any],
-    grad: Callable[[np.ndarray], Any],
-    window: Window,
-    *,
-    ax: Axes | None = None,
-    density: int = 13,
-    normalize: bool = True,
-    levels: int | ArrayLike = 15,
-    log_levels: bool = False,
-) -> Axes:
-    """Level sets of ``f`` with arrows of ``grad`` on a coarse grid.
-
-    Parameters
-    ----------
-    grad : callable
-        Takes x of shape (2,) and returns the gradient, shape (2,).
-    density : int
-        Arrows along each axis.
-    normalize : bool
-        Draw unit arrows (direction only): the gradient's size varies too much to show
-        both direction and length legibly. Arrow colour then encodes the magnitude.
-    """
-    ax = contour(f, window, ax=ax, levels=levels, log_levels=log_levels)
-    (x0, x1), (y0, y1) = _window(window)
-    n = int(density)
-    gx, gy = np.meshgrid(np.linspace(x0, x1, n + 2)[1:-1], np.linspace(y0, y1, n + 2)[1:-1])
-    G = np.array([np.asarray(grad(np.array([a, b])), dtype=float)
-                  for a, b in zip(gx.ravel(), gy.ravel(), strict=True)])
-    mag = np.hypot(G[:, 0], G[:, 1])
-    U, V = G[:, 0], G[:, 1]
-    if normalize:
-        safe = np.where(mag > 0, mag, 1.0)
-        U, V = U / safe, V / safe
-    q = ax.quiver(gx.ravel(), gy.ravel(), U, V, mag, cmap="magma", angles="xy",
-                  pivot="tail", width=0.004, scale=n * 1.3 if normalize else None)
-    ax.figure.colorbar(q, ax=ax, label="‖∇f‖", shrink=0.8)
-    ax.set_aspect("equal")
-    return ax
-
-
-def curves(
-    data: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike,
-    *,
-    x: ArrayLike | Mapping[str, ArrayLike] | None = None,
-    log: bool = False,
-    logx: bool = False,
-    ax: Axes | None = None,
-    xlabel: str = "",
-    ylabel: str = "",
-    title: str | None = None,
-    markers: bool = False,
-    styles: Mapping[str, Mapping[str, Any]] | None = None,
-) -> Axes:
+def curves(data: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
+        x: ArrayLike | Mapping[str, ArrayLike] | None = None, log: bool = False, logx: bool = False,
+        ax: Axes | None = None, xlabel: str = "", ylabel: str = "", title: str | None = None,
+        markers: bool = False, styles: Mapping[str, Mapping[str, Any]] | None = None)-> Axes:
     """Several labelled curves on one Axes.
 
     Parameters
@@ -489,17 +386,10 @@ def curves(
     return ax
 
 
-def loss_curves(
-    losses: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike,
-    *,
-    x: ArrayLike | Mapping[str, ArrayLike] | None = None,
-    log: bool = True,
-    ax: Axes | None = None,
-    xlabel: str = "step",
-    ylabel: str = "loss",
-    title: str | None = None,
-    styles: Mapping[str, Mapping[str, Any]] | None = None,
-) -> Axes:
+def loss_curves(losses: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
+        x: ArrayLike | Mapping[str, ArrayLike] | None = None, log: bool = True,
+        ax: Axes | None = None, xlabel: str = "step", ylabel: str = "loss",
+        title: str | None = None, styles: Mapping[str, Mapping[str, Any]] | None = None)-> Axes:
     """Loss against step (or epoch) for one or more labelled runs, log scale by default.
 
     A run that diverged simply ends (non-finite values are not drawn); say so in the title
@@ -507,124 +397,3 @@ def loss_curves(
     """
     return curves(losses, x=x, log=log, ax=ax, xlabel=xlabel, ylabel=ylabel, title=title,
                   styles=styles)
-
-
-def directional_derivative(
-    angles: ArrayLike,
-    values: ArrayLike,
-    *,
-    gradient: ArrayLike | None = None,
-    ax: Axes | None = None,
-) -> Axes:
-    """The directional derivative D_u f against the angle of the unit vector u.
-
-    Parameters
-    ----------
-    angles : array (k,)
-        Angles of u in radians.
-    values : array (k,)
-        D_u f at each angle (computed by the caller).
-    gradient : array (2,), optional
-        When given, mark its angle (steepest ascent, maximum = ‖∇f‖) and the opposite angle
-        (steepest descent, minimum = -‖∇f‖).
-    """
-    ax = _axes(ax, (7.0, 3.8))
-    a = np.asarray(angles, dtype=float)
-    v = np.asarray(values, dtype=float)
-    if a.shape != v.shape or a.ndim != 1:
-        raise ValueError(f"angles and values must be 1-D of equal length, got {a.shape}, {v.shape}")
-    ax.plot(np.degrees(a), v, color="C0", lw=1.8, label="$D_u f$ (measured)")
-    ax.axhline(0.0, color="0.5", lw=0.8)
-    if gradient is not None:
-        g = np.asarray(gradient, dtype=float)
-        norm = float(np.hypot(g[0], g[1]))
-        up = float(np.degrees(np.arctan2(g[1], g[0]))) % 360.0
-        down = (up + 180.0) % 360.0
-        ax.axvline(up, color="C3", ls="--", lw=1, label=f"direction of ∇f ({up:.1f}°)")
-        ax.axvline(down, color="C2", ls="--", lw=1, label=f"direction of −∇f ({down:.1f}°)")
-        ax.axhline(norm, color="C3", ls=":", lw=1, label=f"+‖∇f‖ = {norm:.3g}")
-        ax.axhline(-norm, color="C2", ls=":", lw=1, label=f"−‖∇f‖ = {-norm:.3g}")
-    ax.set_xlabel("angle of u (degrees)")
-    ax.set_ylabel("directional derivative")
-    ax.set_xticks(np.arange(0, 361, 45))
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
-    return ax
-
-
-def _layers(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
-    """Longest-path layering from the sources (deterministic, no randomness)."""
-    layer = {n: 0 for n in nodes}
-    for _ in range(len(nodes)):  # relax edges; a DAG settles within len(nodes) passes
-        changed = False
-        for src, dst in edges:
-            if layer[dst] < layer[src] + 1:
-                layer[dst] = layer[src] + 1
-                changed = True
-        if not changed:
-            return layer
-    raise ValueError("edges contain a cycle: a computational graph must be acyclic")
-
-
-def computational_graph(
-    nodes: Mapping[str, str],
-    edges: Sequence[tuple[str, str] | tuple[str, str, str]],
-    *,
-    ax: Axes | None = None,
-    highlight: Sequence[str] = (),
-    title: str | None = None,
-) -> Axes:
-    """Draw a small computational graph left to right with matplotlib only.
-
-    Parameters
-    ----------
-    nodes : dict id -> label
-        Label text for each node (may span lines, e.g. "g = x²\\n= 4.0").
-    edges : list of (src, dst) or (src, dst, label)
-        Data flows src -> dst; an edge label (e.g. the local derivative) is written on it.
-    highlight : node ids to draw in a different colour (e.g. the inputs).
-
-    Layout: each node sits in the column given by its longest path from an input, and
-    nodes in a column keep the order of ``nodes``, so the picture is the same every run.
-    """
-    ids = list(nodes)
-    pairs = []
-    for e in edges:
-        if len(e) not in (2, 3):
-            raise ValueError(f"each edge must be (src, dst) or (src, dst, label), got {e!r}")
-        for end in e[:2]:
-            if end not in nodes:
-                raise ValueError(f"edge {e!r} refers to unknown node {end!r}")
-        pairs.append((e[0], e[1]))
-    layer = _layers(ids, pairs)
-    columns: dict[int, list[str]] = {}
-    for n in ids:
-        columns.setdefault(layer[n], []).append(n)
-    depth = max(columns) + 1
-    tallest = max(len(c) for c in columns.values())
-    dx = 3.6  # column spacing (data units): room for an edge label between two boxes
-    pos = {}
-    for col, members in columns.items():
-        for j, n in enumerate(members):
-            pos[n] = (col * dx, (len(members) - 1) / 2.0 - j)  # centred vertically
-    ax = _axes(ax, (2.6 * depth + 0.6, 1.25 * tallest + 1.2))
-    for e in edges:
-        (xa, ya), (xb, yb) = pos[e[0]], pos[e[1]]
-        ax.annotate("", xy=(xb, yb), xytext=(xa, ya),
-                    arrowprops={"arrowstyle": "-|>", "color": "0.35", "lw": 1.2,
-                                "shrinkA": 38, "shrinkB": 38})
-        if len(e) == 3 and e[2]:
-            ax.text((xa + xb) / 2, (ya + yb) / 2, e[2], ha="center", va="center",
-                    fontsize=9, color="C3", zorder=3,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
-    for n in ids:
-        x, y = pos[n]
-        face = "#fde9c9" if n in highlight else "#dbe8f6"
-        ax.text(x, y, nodes[n], ha="center", va="center", fontsize=10, zorder=4,
-                bbox={"boxstyle": "round,pad=0.5", "fc": face, "ec": "0.3"})
-    ax.set_xlim(-1.3, (depth - 1) * dx + 1.3)
-    ax.set_ylim(-(tallest - 1) / 2.0 - 0.8, (tallest - 1) / 2.0 + 0.8)
-    ax.axis("off")
-    if title:
-        ax.set_title(title)
-    return ax

@@ -24,56 +24,29 @@ from typing import Any
 
 import numpy as np
 
-__all__ = [
-    "GDResult",
-    "LeastSquares",
-    "fit_closed_form",
-    "fit_gd",
-    "mse",
-    "mse_grad",
-    "predict",
-    "standardize",
-    "to_original_units",
-]
+from mathprog import _checks as check
+
+__all__ = ["GDResult", "LeastSquares", "fit_closed_form", "fit_gd", "mse", "mse_grad", "predict",
+           "standardize", "to_original_units"]
 
 
 def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    X = np.asarray(X)
-    y = np.asarray(y)
-    if X.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
-        raise TypeError(f"X and y must be real numbers, got dtypes {X.dtype} and {y.dtype}")
-    if X.ndim != 2:
-        raise ValueError(
-            f"X must be 2-D (n_samples, n_features), got shape {X.shape}; "
-            "for one feature use X[:, [j]] or x[:, None]"
-        )
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-D (n_samples,), got shape {y.shape}; use y.ravel()")
+    X, y = check.array(X, "X", ndim=2), check.array(y, "y", ndim=1)
     if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)} values")
-    if len(X) == 0 or X.shape[1] == 0:
-        raise ValueError(f"X is empty (shape {X.shape})")
-    X = X.astype(np.float64, copy=False)
-    y = y.astype(np.float64, copy=False)
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
-        raise ValueError("X and y must be finite (no NaN or inf)")
+        raise ValueError(f"y has {len(y)} values but X has {len(X)} rows")
     return X, y
 
 
 def _check_wb(w: Any, b: Any, d: int) -> tuple[np.ndarray, float]:
-    w = np.asarray(w, dtype=np.float64)
+    w = check.array(w, "w", ndim=1)
     if w.shape != (d,):
         raise ValueError(f"w must have shape ({d},) to match X's {d} features, got {w.shape}")
-    if np.ndim(b) != 0:
-        raise ValueError(f"b must be a scalar, got shape {np.shape(b)}")
-    return w, float(b)
+    return w, float(check.array(b, "b", ndim=0))
 
 
 def predict(X: Any, w: Any, b: float = 0.0) -> np.ndarray:
     """The linear model's predictions ``X @ w + b``."""
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
+    X = check.array(X, "X", ndim=2)
     w, b = _check_wb(w, b, X.shape[1])
     return X @ w + b
 
@@ -117,9 +90,8 @@ def fit_closed_form(X: Any, y: Any) -> tuple[np.ndarray, float]:
     return theta[:-1], float(theta[-1])
 
 
-def standardize(
-    X: Any, mean: Any = None, std: Any = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def standardize(X: Any, mean: Any = None,
+        std: Any = None)-> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scale every column to mean 0 and standard deviation 1.
 
     Parameters
@@ -136,51 +108,34 @@ def standardize(
         The statistics used. A constant column gets std 1 (it becomes all zeros instead of
         a division by zero).
     """
-    X = np.asarray(X)
-    if X.dtype.kind not in "biuf":
-        raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
-    X = X.astype(np.float64, copy=False)
+    X = check.array(X, "X", ndim=2)
     if (mean is None) != (std is None):
-        raise ValueError("give both mean and std (the training statistics) or neither")
+        raise ValueError("mean, std: give both (the training statistics) or neither")
     if mean is None:
-        if len(X) == 0:
-            raise ValueError("X is empty: no statistics to compute")
-        mean = X.mean(axis=0)
-        std = X.std(axis=0)
+        mean, std = X.mean(axis=0), X.std(axis=0)
         std = np.where(std > 0, std, 1.0)
-    else:
-        mean = np.asarray(mean, dtype=np.float64)
-        std = np.asarray(std, dtype=np.float64)
-        d = X.shape[1]
-        if mean.shape != (d,) or std.shape != (d,):
-            raise ValueError(
-                f"mean and std must have shape ({d},) to match X, got {mean.shape} and "
-                f"{std.shape}"
-            )
-        if not np.all(std > 0):
-            raise ValueError("std must be positive in every column")
+    mean, std = check.array(mean, "mean", ndim=1), check.array(std, "std", ndim=1)
+    if mean.shape != (X.shape[1],) or std.shape != mean.shape:
+        raise ValueError(f"mean and std must have shape ({X.shape[1]},) to match X, got "
+                         f"{mean.shape} and {std.shape}")
+    if not np.all(std > 0):
+        raise ValueError("std must be positive in every column")
     return (X - mean) / std, mean, std
 
 
-def to_original_units(
-    w: Any, b: float, mean: Any, std: Any
-) -> tuple[np.ndarray, float]:
+def to_original_units(w: Any, b: float, mean: Any, std: Any)-> tuple[np.ndarray, float]:
     """Convert weights fitted on standardised features back to the raw features.
 
     ``w . (x - mean)/std + b = (w/std) . x + (b - sum(w mean/std))``.
     """
-    w = np.asarray(w, dtype=np.float64)
-    mean = np.asarray(mean, dtype=np.float64)
-    std = np.asarray(std, dtype=np.float64)
+    w, mean, std = (check.array(v, k, ndim=1) for v, k in ((w, "w"), (mean, "mean"), (std, "std")))
     if not (w.shape == mean.shape == std.shape and w.ndim == 1):
         raise ValueError(
             f"w, mean and std must be 1-D with the same shape, got {w.shape}, {mean.shape}, "
             f"{std.shape}"
         )
     w_raw = w / std
-    return w_raw, float(b) - float(w_raw @ mean)
+    return w_raw, check.number(b, "b") - float(w_raw @ mean)
 
 
 @dataclass(repr=False)
@@ -233,19 +188,8 @@ class GDResult:
         return f"GDResult(steps={self.steps}, final loss={self.losses[-1]:.6g}: {self.message})"
 
 
-def fit_gd(
-    X: Any,
-    y: Any,
-    lr: float,
-    epochs: int,
-    batch_size: int | None = None,
-    seed: int = 0,
-    *,
-    w0: Any = None,
-    b0: float = 0.0,
-    tol: float | None = None,
-    blowup: float = 1e6,
-) -> GDResult:
+def fit_gd(X: Any, y: Any, lr: float, epochs: int, batch_size: int | None = None, seed: int = 0, *,
+        w0: Any = None, b0: float = 0.0, tol: float | None = None, blowup: float = 1e6)-> GDResult:
     """Fit ``y ~ X @ w + b`` by gradient descent on the mean squared error.
 
     Parameters
@@ -275,22 +219,10 @@ def fit_gd(
     """
     X, y = _check_xy(X, y)
     n, d = X.shape
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)):
-        raise TypeError(f"lr must be a number, got {type(lr).__name__}")
-    if not (math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if batch_size is None:
-        batch_size = n
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise TypeError(f"batch_size must be an int or None, got {type(batch_size).__name__}")
-    if not 1 <= batch_size <= n:
-        raise ValueError(f"batch_size must be between 1 and n = {n}, got {batch_size}")
-    if tol is not None and not (math.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a positive number, got {tol!r}")
-    if not (math.isfinite(blowup) and blowup > 0):
-        raise ValueError(f"blowup must be a positive number, got {blowup!r}")
+    lr, epochs = check.positive(lr, "lr"), check.integer(epochs, "epochs", 1)
+    batch_size = n if batch_size is None else check.integer(batch_size, "batch_size", 1, n)
+    tol = check.optional(check.positive, tol, "tol")
+    blowup, seed = check.positive(blowup, "blowup"), check.integer(seed, "seed")
     w, b = _check_wb(np.zeros(d) if w0 is None else w0, b0, d)
     w = w.copy()
 
@@ -298,68 +230,44 @@ def fit_gd(
         r = X @ w + b - y
         return float(r @ r) / n
 
-    loss0 = full_loss()
-    limit = blowup * max(1.0, loss0)
-    losses = [loss0]
-    step_losses = [loss0]
-    seen = [0]
+    def converged() -> bool:
+        r = X @ w + b - y
+        return tol is not None and math.hypot(
+            float(np.linalg.norm((2.0 / n) * (X.T @ r))), 2.0 * float(r.sum()) / n) <= tol
+
+    losses, step_losses, seen = [full_loss()], [full_loss()], [0]
+    limit = blowup * max(1.0, losses[0])
     rng = np.random.default_rng(seed)
-    steps = 0
-    diverged_at = converged_at = None
-    diverged_value = None
-    full = batch_size == n
+    stop = ""  # "diverged" or "converged"
     with np.errstate(all="ignore"):  # divergence is detected and reported, not warned
         for _ in range(epochs):
-            order = None if full else rng.permutation(n)
+            order = None if batch_size == n else rng.permutation(n)
             for start in range(0, n, batch_size):
-                if full:
-                    xb, yb = X, y
-                else:
-                    idx = order[start : start + batch_size]
-                    xb, yb = X[idx], y[idx]
+                idx = None if order is None else order[start:start + batch_size]
+                xb, yb = (X, y) if idx is None else (X[idx], y[idx])
                 # Local derivatives: residual r, then dL/dw = 2/m X^T r, dL/db = 2/m sum r.
                 r = xb @ w + b - yb
-                m = len(yb)
-                w -= lr * (2.0 / m) * (xb.T @ r)
-                b -= lr * 2.0 * float(r.sum()) / m
-                steps += 1
-                loss = full_loss()
-                step_losses.append(loss)
-                seen.append(seen[-1] + m)
-                if not math.isfinite(loss) or loss > limit:
-                    diverged_at, diverged_value = steps, loss
+                w -= lr * (2.0 / len(yb)) * (xb.T @ r)
+                b -= lr * 2.0 * float(r.sum()) / len(yb)
+                step_losses.append(full_loss())
+                seen.append(seen[-1] + len(yb))
+                loss = step_losses[-1]
+                stop = "diverged" if not loss <= limit else "converged" if converged() else ""
+                if stop:
                     break
-                if tol is not None:
-                    r = X @ w + b - y
-                    gnorm = math.hypot(float(np.linalg.norm((2.0 / n) * (X.T @ r))),
-                                       2.0 * float(r.sum()) / n)
-                    if gnorm <= tol:
-                        converged_at = steps
-                        break
             losses.append(step_losses[-1])
-            if diverged_at is not None or converged_at is not None:
+            if stop:
                 break
-
-    if diverged_at is not None:
-        message = f"diverged at step {diverged_at} (loss = {diverged_value:.3g})"
-    elif converged_at is not None:
-        message = f"converged at step {converged_at} (gradient norm <= tol {tol:g})"
-    else:
-        message = f"ran {steps} steps ({len(losses) - 1} epochs): loss {losses[-1]:.6g}"
-    return GDResult(
-        weights=w,
-        bias=float(b),
-        losses=np.array(losses),
-        step_losses=np.array(step_losses),
-        samples_seen=np.array(seen),
-        batch_size=int(batch_size),
-        steps=steps,
-        diverged=diverged_at is not None,
-        diverged_at=diverged_at,
-        diverged_value=diverged_value,
-        converged_at=converged_at,
-        message=message,
-    )
+    steps = len(step_losses) - 1
+    message = {"diverged": f"diverged at step {steps} (loss = {step_losses[-1]:.3g})",
+               "converged": f"converged at step {steps} (gradient norm <= tol {tol or 0:g})",
+               "": f"ran {steps} steps ({len(losses) - 1} epochs): loss {losses[-1]:.6g}"}[stop]
+    return GDResult(weights=w, bias=float(b), losses=np.array(losses),
+                    step_losses=np.array(step_losses), samples_seen=np.array(seen),
+                    batch_size=batch_size, steps=steps, diverged=stop == "diverged",
+                    diverged_at=steps if stop == "diverged" else None,
+                    diverged_value=step_losses[-1] if stop == "diverged" else None,
+                    converged_at=steps if stop == "converged" else None, message=message)
 
 
 class LeastSquares:

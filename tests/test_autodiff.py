@@ -172,9 +172,9 @@ def test_numpy_scalars_work_on_both_sides():
 
 @pytest.mark.parametrize("cls", [Value, Dual])
 def test_variable_exponent_is_a_type_error(cls):
-    with pytest.raises(TypeError, match="exponent must be a plain number"):
+    with pytest.raises(TypeError, match="exponent"):
         cls(2.0) ** cls(3.0)
-    with pytest.raises(TypeError, match="exponent must be a plain number"):
+    with pytest.raises(TypeError, match="exponent"):
         cls(2.0) ** "3"
 
 
@@ -228,13 +228,13 @@ def test_non_numbers_are_type_errors(cls):
 def test_derivative_errors_and_constant_f():
     assert derivative(lambda x: 3.0, 1.0) == 0.0
     assert derivative(lambda x: x**3, 2.0) == 12.0
-    with pytest.raises(TypeError, match="f must be callable"):
+    with pytest.raises(TypeError, match=r"^f\b"):
         derivative(3.0, 1.0)
-    with pytest.raises(TypeError, match="x must be a real number"):
+    with pytest.raises(TypeError, match=r"^x\b"):
         derivative(lambda x: x, "1")
-    with pytest.raises(ValueError, match="x must be finite"):
+    with pytest.raises(ValueError, match=r"^x\b"):
         derivative(lambda x: x, math.nan)
-    with pytest.raises(TypeError, match="f must return a Dual or a number"):
+    with pytest.raises(TypeError, match=r"^f\b"):
         derivative(lambda x: "x", 1.0)
 
 

@@ -105,11 +105,11 @@ def test_clipping_errors():
         clip_by_norm([np.ones(2)], "1")
     with pytest.raises(ValueError, match="clip_value"):
         clip_by_value([np.ones(2)], -1.0)
-    with pytest.raises(TypeError, match=r"grads\[1\] must be a numpy array"):
+    with pytest.raises(TypeError, match=r"^grads\[1\]"):
         clip_by_norm([np.ones(2), [1.0, 2.0]], 1.0)
-    with pytest.raises(TypeError, match="floats"):
+    with pytest.raises(TypeError, match=r"^grads\[0\]"):
         clip_by_value([np.ones(2, dtype=int)], 1.0)
-    with pytest.raises(TypeError, match="grads must be"):
+    with pytest.raises(TypeError, match=r"^grads\b"):
         global_norm(3.0)
 
 
@@ -126,16 +126,12 @@ def test_gradient_monitor_records_layer_norms():
     assert w.shape == h.shape == (2, 2) and np.isnan(w[0]).all()
     np.testing.assert_allclose(w[1], [np.linalg.norm(model[0].dW), np.linalg.norm(model[2].dW)])
     np.testing.assert_allclose(h[1], [np.linalg.norm(dx), np.linalg.norm(model[2].grad_input)])
-    mon.record(weight_norms=[1.0, 2.0])
-    np.testing.assert_array_equal(mon.weight_grad_norms[2], [1.0, 2.0])
-    with pytest.raises(ValueError, match="weight_norms"):
-        mon.record(weight_norms=[1.0])
     assert GradientMonitor(layers).names == ["layer1", "layer2"]
     assert GradientMonitor(layers).weight_grad_norms.shape == (0, 2)
 
 
 def test_gradient_monitor_errors():
-    with pytest.raises(TypeError, match="dW/grad_input"):
+    with pytest.raises(TypeError, match=r"^layers\[0\]"):
         GradientMonitor([nn.ReLU()])
     with pytest.raises(ValueError, match="names"):
         GradientMonitor([nn.Linear(2, 2, rng=0)], ["a", "b"])

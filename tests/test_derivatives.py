@@ -78,8 +78,8 @@ def test_optimal_step_values_and_scaling():
     assert OPTIMAL_STEPS["forward"] == pytest.approx(math.sqrt(EPS))
     assert OPTIMAL_STEPS["central"] == pytest.approx(EPS ** (1 / 3))
     assert OPTIMAL_STEPS["second"] == pytest.approx(EPS ** (1 / 4))
-    assert optimal_step("central") == OPTIMAL_STEPS["central"]
-    assert optimal_step("central", -0.5) == OPTIMAL_STEPS["central"]
+    assert optimal_step("central") == pytest.approx(EPS ** (1 / 3))
+    assert optimal_step("central", -0.5) == pytest.approx(EPS ** (1 / 3))  # max(1, |x|)
     assert optimal_step("forward", -100.0) == pytest.approx(100 * math.sqrt(EPS))
     assert optimal_step("complex", 1e6) == 1e-20
     np.testing.assert_allclose(
@@ -214,32 +214,32 @@ ALL_METHODS = [*SCALAR_METHODS, gradient, jacobian, hessian]
 @pytest.mark.parametrize("method", ALL_METHODS)
 @pytest.mark.parametrize("h", [0.0, -1e-3, math.nan, math.inf])
 def test_bad_h_is_a_value_error_naming_h(method, h):
-    with pytest.raises(ValueError, match="h must be"):
+    with pytest.raises(ValueError, match=r"^h\b"):
         method(np.sum, np.array([1.0]) if method in (jacobian, hessian) else 1.0, h=h)
 
 
 @pytest.mark.parametrize("method", ALL_METHODS)
 @pytest.mark.parametrize("h", ["0.1", True, [0.1]])
 def test_non_number_h_is_a_type_error(method, h):
-    with pytest.raises(TypeError, match="h must be"):
+    with pytest.raises(TypeError, match=r"^h\b"):
         method(np.sum, np.array([1.0]) if method in (jacobian, hessian) else 1.0, h=h)
 
 
 @pytest.mark.parametrize("method", ALL_METHODS)
 def test_non_callable_f_is_a_type_error(method):
-    with pytest.raises(TypeError, match="f must be callable"):
+    with pytest.raises(TypeError, match=r"^f\b"):
         method(3.0, [1.0])
 
 
 @pytest.mark.parametrize("method", ALL_METHODS)
 def test_non_finite_x_is_a_value_error(method):
-    with pytest.raises(ValueError, match="x must be finite"):
+    with pytest.raises(ValueError, match=r"^x\b"):
         method(np.sum, [1.0, math.nan])
 
 
 @pytest.mark.parametrize("method", ALL_METHODS)
 def test_non_numeric_x_is_a_type_error(method):
-    with pytest.raises(TypeError, match="x must be"):
+    with pytest.raises(TypeError, match=r"^x\b"):
         method(np.sum, "abc")
 
 
@@ -251,7 +251,7 @@ def test_f_returning_non_finite_is_reported(method):
 
 @pytest.mark.parametrize("method", [m for m in ALL_METHODS if m is not complex_step])
 def test_f_returning_non_numbers_is_a_type_error(method):
-    with pytest.raises(TypeError, match="f must return real numbers"):
+    with pytest.raises(TypeError, match=r"^f\b"):
         method(lambda v: "oops", np.array([1.0]))
 
 
@@ -261,12 +261,12 @@ def test_complex_step_needs_f_to_accept_complex():
 
 
 def test_gradient_needs_scalar_f():
-    with pytest.raises(ValueError, match="gradient needs f to return a scalar"):
+    with pytest.raises(ValueError, match=r"^gradient\b"):
         gradient(lambda v: v * 2, [1.0, 2.0])
 
 
 def test_hessian_needs_scalar_f():
-    with pytest.raises(ValueError, match="hessian needs f to return a scalar"):
+    with pytest.raises(ValueError, match=r"^hessian\b"):
         hessian(lambda v: v * 2, [1.0, 2.0])
 
 
@@ -278,7 +278,7 @@ def test_jacobian_and_hessian_need_a_vector_x(method, x):
 
 
 def test_jacobian_needs_vector_output():
-    with pytest.raises(ValueError, match=r"jacobian needs f to return shape \(m,\)"):
+    with pytest.raises(ValueError, match=r"^jacobian\b"):
         jacobian(lambda v: np.outer(v, v), [1.0, 2.0])
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mathprog.autodiff import Value
 from mathprog.functions import Beale, Quadratic, Rosenbrock
 from mathprog.optim import OPTIMIZERS, minimize
 
@@ -90,10 +91,6 @@ CASES = VALUE["cases"]
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c['name']}-{i}" for i, c in enumerate(CASES)])
 def test_value_gradients_match_torch_autograd(case):
-    try:
-        from mathprog.autodiff import Value
-    except ImportError as exc:  # written in parallel; skip only while it does not exist
-        pytest.skip(f"mathprog.autodiff.Value not importable: {exc}")
     inputs = {k: Value(v) for k, v in case["inputs"].items()}
     scope = dict(inputs)
     exec(case["code"], {}, scope)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mathprog import derivatives, gradcheck, nn
-from mathprog.gradcheck import check_function, check_gradients, relative_error
+from mathprog import derivatives, gradcheck, nn, planted
+from mathprog.gradcheck import check_gradients, relative_error
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -27,63 +27,7 @@ def make_batch(n=4, seed=1, dtype=np.float64):
     return X, y
 
 
-# Planted bugs: each subclasses the correct layer or loss and gets one line wrong.
-
-
-class MissingTransposeLinear(nn.Linear):
-    """dL/dx = g @ W instead of g @ W.T (only shape-compatible for a square layer)."""
-
-    def backward(self, grad_out):
-        np.matmul(self.x.T, grad_out, out=self.dW)
-        np.sum(grad_out, axis=0, out=self.db)
-        self.grad_input = grad_out @ self.W  # BUG: W.T
-        return self.grad_input
-
-
-class TransposedWeightGradLinear(nn.Linear):
-    """dL/dW = g.T @ x, the transpose of x.T @ g (again only a square layer hides it)."""
-
-    def backward(self, grad_out):
-        np.matmul(grad_out.T, self.x, out=self.dW)  # BUG: x.T @ g
-        np.sum(grad_out, axis=0, out=self.db)
-        self.grad_input = grad_out @ self.W.T
-        return self.grad_input
-
-
-class ForgottenBiasLinear(nn.Linear):
-    """Never writes db (it keeps whatever it held: zeros)."""
-
-    def backward(self, grad_out):
-        np.matmul(self.x.T, grad_out, out=self.dW)
-        # BUG: np.sum(grad_out, axis=0, out=self.db) forgotten
-        self.grad_input = grad_out @ self.W.T
-        return self.grad_input
-
-
-class WrongSignSoftmaxCE(nn.SoftmaxCrossEntropy):
-    """Returns (onehot - softmax) / N: the sign of the softmax gradient flipped."""
-
-    def backward(self):
-        grad = -self.probs.copy()  # BUG: should be +probs
-        n = grad.shape[0]
-        grad[np.arange(n), self.target] += 1
-        return grad / n
-
-
-class MissingMeanSoftmaxCE(nn.SoftmaxCrossEntropy):
-    """Forward takes the mean over the batch, backward forgets the 1/N."""
-
-    def backward(self):
-        grad = self.probs.copy()
-        grad[np.arange(grad.shape[0]), self.target] -= 1
-        return grad  # BUG: / N
-
-
-def replace_layer(model, index, cls):
-    """The same model with layer ``index`` re-classed to the buggy subclass (same weights)."""
-    layer = model.layers[index]
-    layer.__class__ = cls
-    return model
+# Planted bugs live in mathprog.planted (one home, shared with notebook 08).
 
 
 # --------------------------------------------------------------------------- relative_error
@@ -120,7 +64,7 @@ def test_relative_error_symmetric_scale_free_bounded(a, b, c):
 
 
 def test_relative_error_bad_input():
-    with pytest.raises(ValueError, match="broadcastable"):
+    with pytest.raises(ValueError, match=r"^a and b\b"):
         relative_error(np.ones(2), np.ones(3))
     with pytest.raises(TypeError, match="real numbers"):
         relative_error("a", 1.0)
@@ -144,11 +88,11 @@ def test_correct_model_passes(activation):
     for c in report:
         assert c.max_rel_error < 1e-6
         assert c.scale == pytest.approx(1.0, abs=1e-6)
-        assert c.threshold == gradcheck.DEFAULT_THRESHOLDS["float64"]
+        assert c.threshold == 1e-6  # the documented float64 threshold
     w = report["0.W"]
     assert (w.layer, w.kind, w.name, w.shape, w.dtype) == ("0", "Linear", "W", (6, 5), "float64")
     assert w.n_checked == 30
-    assert "PASSED" in str(report) and "PASSED" in repr(report)
+    assert "PASSED" in str(report)
 
 
 def test_mse_regression_model_passes():
@@ -221,7 +165,7 @@ def test_sampling_entries_and_selecting_params():
 
 def test_missing_transpose_in_input_gradient_is_localised():
     X, y = make_batch()
-    model = replace_layer(make_model(), 2, MissingTransposeLinear)
+    model = planted.with_bug(make_model(), 2, planted.MissingTranspose)
     report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
     assert not report.passed
     failed = {c.label for c in report.failures}
@@ -230,38 +174,38 @@ def test_missing_transpose_in_input_gradient_is_localised():
     assert report["2.W"].passed and report["2.b"].passed and report["loss.input"].passed
     assert report.suspect.label == "0.b"
     d = report.diagnosis
-    assert "between 0.b and 2.W" in d and "2 (MissingTransposeLinear)" in d
+    assert "between 0.b and 2.W" in d and "2 (MissingTranspose)" in d
     assert "not a multiple" in d
 
 
 def test_transposed_weight_gradient_is_localised():
     X, y = make_batch()
-    model = replace_layer(make_model(), 2, TransposedWeightGradLinear)
+    model = planted.with_bug(make_model(), 2, planted.TransposedWeightGrad)
     report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
     assert [c.label for c in report.failures] == ["2.W"]
     assert report.suspect.max_rel_error > 1e-2
-    assert "the W gradient of layer 2 (TransposedWeightGradLinear) itself" in report.diagnosis
+    assert "the W gradient of layer 2 (TransposedWeightGrad) itself" in report.diagnosis
     assert "input gradient" not in report.diagnosis
 
 
 @pytest.mark.parametrize("index", [0, 2, 4])
 def test_forgotten_bias_gradient_is_localised(index):
     X, y = make_batch()
-    model = replace_layer(make_model(), index, ForgottenBiasLinear)
+    model = planted.with_bug(make_model(), index, planted.ForgottenBias)
     report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
     assert [c.label for c in report.failures] == [f"{index}.b"]
     bad = report.suspect
     assert bad.max_rel_error == pytest.approx(1.0)  # analytic 0 against numeric != 0
     assert bad.analytic == 0.0 and bad.numeric != 0.0
     assert abs(bad.scale) < 1e-12
-    assert f"the b gradient of layer {index} (ForgottenBiasLinear) itself" in report.diagnosis
+    assert f"the b gradient of layer {index} (ForgottenBias) itself" in report.diagnosis
     assert "input gradient" not in report.diagnosis  # 2.W passes: the incoming gradient is right
     assert "never computed" in report.diagnosis
 
 
 def test_wrong_sign_in_softmax_gradient_is_localised():
     X, y = make_batch()
-    report = check_gradients(make_model(), WrongSignSoftmaxCE(), X, y)
+    report = check_gradients(make_model(), planted.WrongSignSoftmax(), X, y)
     assert len(report.failures) == len(report.checks)  # every upstream check inherits it
     assert report.suspect.label == "loss.input"
     for c in report:
@@ -274,7 +218,7 @@ def test_wrong_sign_in_softmax_gradient_is_localised():
 def test_missing_one_over_n_is_localised():
     n = 4
     X, y = make_batch(n=n)
-    report = check_gradients(make_model(), MissingMeanSoftmaxCE(), X, y)
+    report = check_gradients(make_model(), planted.MissingMean(), X, y)
     assert report.suspect.label == "loss.input"
     for c in report:
         assert not c.passed
@@ -285,7 +229,7 @@ def test_missing_one_over_n_is_localised():
 
 def test_loss_bug_without_loss_check_points_past_last_layer():
     X, y = make_batch()
-    report = check_gradients(make_model(), WrongSignSoftmaxCE(), X, y, check_loss=False)
+    report = check_gradients(make_model(), planted.WrongSignSoftmax(), X, y, check_loss=False)
     assert report.suspect.label == "4.b"
     assert "loss's backward (not checked)" in report.diagnosis
 
@@ -295,7 +239,7 @@ def test_bug_in_first_layer_input_gradient_needs_the_input_check():
     y = np.array([0, 1, 2, 0])
     rng = np.random.default_rng(0)
     model = nn.Sequential(nn.Linear(5, 5, rng=rng), nn.Tanh(), nn.Linear(5, 3, rng=rng))
-    model = replace_layer(model, 0, MissingTransposeLinear)
+    model = planted.with_bug(model, 0, planted.MissingTranspose)
     assert check_gradients(model, nn.SoftmaxCrossEntropy(), X, y, check_input=False).passed
     report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
     assert [c.label for c in report.failures] == ["input.X"]
@@ -343,14 +287,28 @@ def test_dead_sample_puts_next_biases_on_kinks():
     assert not hidden[1].any()
     report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
     check = report["2.b"]
-    assert check.n_kinks == 5 and check.n_checked == 0
-    assert check.passed and math.isnan(check.max_rel_error)
-    assert "skipped" in str(report) and report.passed
+    assert check.n_kinks == 5 and check.n_checked == 0 and check.skipped
+    # A check that compared nothing proves nothing: not passed, not a failure either.
+    assert not check.passed and math.isnan(check.max_rel_error)
+    assert not report.passed and report.failures == [] and report.suspect is None
+    assert report.skipped == [check]
+    assert "INCONCLUSIVE" in report.summary() and "2.b" in report.diagnosis
+
+
+def test_no_wrapper_is_left_on_the_relus_and_the_model_is_untouched():
+    model, X, y = relu_model_at_kink()
+    before = [p.copy() for p in model.params]
+    for _ in range(2):
+        check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
+    for layer in model.layers:
+        assert "forward" not in vars(layer)
+    for p, q in zip(model.params, before, strict=True):
+        np.testing.assert_array_equal(p, q)
 
 
 def test_skipping_kinks_still_catches_bugs():
     model, X, y = relu_model_at_kink()
-    replace_layer(model, 4, ForgottenBiasLinear)
+    planted.with_bug(model, 4, planted.ForgottenBias)
     report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
     assert [c.label for c in report.failures] == ["4.b"]
 
@@ -358,74 +316,61 @@ def test_skipping_kinks_still_catches_bugs():
 # --------------------------------------------------------------------------- float32
 
 
-def test_float32_uses_its_own_step_and_threshold():
+class ScaledCE(nn.SoftmaxCrossEntropy):
+    """The gradient 1% too large: a bug float32's own rounding would hide."""
+
+    def backward(self):
+        return 1.01 * super().backward()
+
+
+def test_float32_models_are_checked_in_a_float64_copy():
     X, y = make_batch(dtype=np.float32)
     model = make_model(dtype=np.float32)
     report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
     assert report.passed, report
-    for c in report:
-        assert c.dtype == "float32"
-        assert c.threshold == gradcheck.DEFAULT_THRESHOLDS["float32"]
-    # float32 rounding leaves errors far above the float64 threshold: a correct float32
-    # model held to float64's standard would "fail".
-    worst = max(c.max_rel_error for c in report)
-    assert worst > gradcheck.DEFAULT_THRESHOLDS["float64"]
-    strict = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y, threshold=1e-6, atol=0.0)
-    assert not strict.passed
+    assert all(c.dtype == "float64" for c in report)
+    assert all(p.dtype == np.float32 for p in model.params)  # the model itself is unchanged
+    assert "float64 copy" in report.note
 
 
-def test_float32_with_float64_step_is_noise():
-    # h = 6e-6 is below float32's resolution of the loss: the differences are mostly noise.
+def test_a_one_percent_bug_is_caught_whatever_the_dtype():
+    for dtype in (np.float32, np.float64):
+        X, y = make_batch(dtype=dtype)
+        report = check_gradients(make_model(dtype=dtype), ScaledCE(), X, y)
+        assert not report.passed
+        assert report.suspect.label == "loss.input"
+        assert report.suspect.scale == pytest.approx(1.01, rel=1e-3)
+
+
+def test_in_its_own_dtype_float32_is_nearly_blind():
+    # float64=False checks float32 arithmetic with float32's step and threshold: the 1% bug
+    # passes there, which is why the float64 copy is the default.
     X, y = make_batch(dtype=np.float32)
-    model = make_model(dtype=np.float32)
-    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y, h=6e-6, atol=0.0)
-    assert not report.passed
-
-
-def test_float32_catches_bugs():
-    X, y = make_batch(dtype=np.float32)
-    report = check_gradients(make_model(dtype=np.float32), WrongSignSoftmaxCE(), X, y)
-    assert report.suspect.label == "loss.input"
-    model = replace_layer(make_model(dtype=np.float32), 2, ForgottenBiasLinear)
-    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
-    assert [c.label for c in report.failures] == ["2.b"]
-
-
-def test_float64_data_is_converted_to_model_dtype():
-    X, y = make_batch(dtype=np.float64)
-    report = check_gradients(make_model(dtype=np.float32), nn.SoftmaxCrossEntropy(), X, y)
-    assert report["input.X"].dtype == "float32"
+    report = check_gradients(make_model(dtype=np.float32), ScaledCE(), X, y, float64=False)
+    assert all(c.dtype == "float32" for c in report)
+    assert report["loss.input"].threshold == gradcheck.DEFAULT_THRESHOLDS["float32"]
     assert report.passed
 
 
-# --------------------------------------------------------------------------- check_function
+def test_float32_with_a_float64_step_is_noise():
+    # h = 6e-6 is below float32's resolution of the loss: the differences are mostly noise.
+    X, y = make_batch(dtype=np.float32)
+    model = make_model(dtype=np.float32)
+    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y, h=6e-6, atol=0.0,
+                             float64=False)
+    assert not report.passed
 
 
-def test_check_function_pass_and_fail():
-    def f(x):
-        return float(np.sum(np.sin(x) * x**2))
-
-    def grad(x):
-        return np.cos(x) * x**2 + 2 * x * np.sin(x)
-
-    def wrong(x):
-        return np.cos(x) * x**2  # forgot the product rule's second term
-
-    x = np.array([0.3, -1.2, 2.0])
-    ok = check_function(f, grad, x)
-    assert ok.passed and ok["f.x"].n_checked == 3
-    bad = check_function(f, wrong, x)
-    assert not bad.passed
-    assert bad.failures[0].label == "f.x"
-    assert "grad(x) disagrees" in bad.diagnosis
+def test_float32_catches_gross_bugs_in_its_own_dtype():
+    X, y = make_batch(dtype=np.float32)
+    report = check_gradients(make_model(dtype=np.float32), planted.WrongSignSoftmax(), X, y,
+                             float64=False)
+    assert report.suspect.label == "loss.input"
+    model = planted.with_bug(make_model(dtype=np.float32), 2, planted.ForgottenBias)
+    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y, float64=False)
+    assert [c.label for c in report.failures] == ["2.b"]
 
 
-def test_check_function_on_a_matrix_and_a_scalar():
-    A = np.arange(6.0).reshape(2, 3)
-    rep = check_function(lambda W: float(np.sum((W - A) ** 2)), lambda W: 2 * (W - A), A + 1)
-    assert rep.passed and rep["f.x"].shape == (2, 3)
-    rep = check_function(lambda t: math.exp(float(t)), lambda t: math.exp(float(t)), 0.5)
-    assert rep.passed
 
 
 # --------------------------------------------------------------------------- errors
@@ -434,45 +379,31 @@ def test_check_function_on_a_matrix_and_a_scalar():
 def test_bad_inputs():
     X, y = make_batch()
     model, loss = make_model(), nn.SoftmaxCrossEntropy()
-    with pytest.raises(TypeError, match="model must have"):
+    with pytest.raises(TypeError, match=r"^model\b"):
         check_gradients(object(), loss, X, y)
-    with pytest.raises(TypeError, match="loss must have"):
+    with pytest.raises(TypeError, match=r"^loss\b"):
         check_gradients(model, object(), X, y)
-    with pytest.raises(ValueError, match="same number of samples"):
+    with pytest.raises(ValueError, match=r"^y\b"):
         check_gradients(model, loss, X, y[:2])
-    with pytest.raises(ValueError, match="h must be a positive"):
+    with pytest.raises(ValueError, match=r"^h\b"):
         check_gradients(model, loss, X, y, h=0.0)
-    with pytest.raises(TypeError, match="h must be a positive"):
+    with pytest.raises(TypeError, match=r"^h\b"):
         check_gradients(model, loss, X, y, h="small")
     with pytest.raises(ValueError, match="threshold"):
         check_gradients(model, loss, X, y, threshold=-1.0)
     with pytest.raises(ValueError, match="atol"):
         check_gradients(model, loss, X, y, atol=-1.0)
-    with pytest.raises(ValueError, match="max_entries_per_param must be >= 1"):
+    with pytest.raises(ValueError, match=r"^max_entries_per_param\b"):
         check_gradients(model, loss, X, y, max_entries_per_param=0)
     with pytest.raises(TypeError, match="max_entries_per_param"):
         check_gradients(model, loss, X, y, max_entries_per_param=2.5)
     with pytest.raises(ValueError, match="unknown labels"):
         check_gradients(model, loss, X, y, params=["9.W"])
-    with pytest.raises(ValueError, match="X must be finite"):
+    with pytest.raises(ValueError, match=r"^X\b"):
         check_gradients(model, loss, np.full_like(X, np.nan), y)
-    with pytest.raises(ValueError, match="non-empty"):
+    with pytest.raises(ValueError, match=r"^X\b"):
         check_gradients(model, loss, np.zeros((0, 6)), y[:0])
     with pytest.raises(ValueError, match="no parameters"):
         check_gradients(nn.Sequential(nn.ReLU()), loss, X, y)
 
 
-def test_check_function_bad_inputs():
-    def f(x):
-        return float(np.sum(x**2))
-
-    with pytest.raises(TypeError, match="f must be callable"):
-        check_function(1.0, lambda x: x, np.ones(2))
-    with pytest.raises(TypeError, match="grad must be callable"):
-        check_function(f, None, np.ones(2))
-    with pytest.raises(ValueError, match="shape of x"):
-        check_function(f, lambda x: np.ones(3), np.ones(2))
-    with pytest.raises(ValueError, match="x must be finite"):
-        check_function(f, lambda x: 2 * x, np.array([np.inf, 1.0]))
-    with pytest.raises(TypeError, match="x must be a real number"):
-        check_function(f, lambda x: 2 * x, "abc")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mathprog import nn
+from mathprog import nn, training
 from mathprog.derivatives import gradient
 from mathprog.optim import SGD, Momentum
 
@@ -246,7 +246,7 @@ def _toy(n=120, seed=0):
 def test_train_learns_and_records_history():
     X, y = _toy()
     model = nn.mlp([2, 16, 16, 2], rng=0)
-    hist = nn.train(model, nn.SoftmaxCrossEntropy(), Momentum(0.1), X, y, epochs=40,
+    hist = training.train(model, nn.SoftmaxCrossEntropy(), Momentum(0.1), X, y, epochs=40,
                     batch_size=16, validation=(X, y))
     steps = 40 * 8
     assert hist.steps_per_epoch == 8 and len(hist.step_loss) == steps
@@ -269,7 +269,7 @@ def test_train_history_norms_match_a_manual_step():
     X, y = _toy(32)
     model = nn.mlp([2, 5, 2], rng=3)
     ref = model.astype(np.float64)
-    hist = nn.train(model, nn.SoftmaxCrossEntropy(), SGD(0.1), X, y, epochs=1, batch_size=32)
+    hist = training.train(model, nn.SoftmaxCrossEntropy(), SGD(0.1), X, y, epochs=1, batch_size=32)
     perm = np.random.default_rng(0).permutation(32)
     loss = nn.SoftmaxCrossEntropy()
     assert hist.step_loss[0] == pytest.approx(loss.forward(ref.forward(X[perm]), y[perm]))
@@ -287,7 +287,7 @@ def test_train_is_deterministic_and_seed_matters():
 
     def run(seed):
         model = nn.mlp([2, 8, 2], rng=0)
-        nn.train(model, nn.SoftmaxCrossEntropy(), SGD(0.1), X, y, epochs=3, seed=seed)
+        training.train(model, nn.SoftmaxCrossEntropy(), SGD(0.1), X, y, epochs=3, seed=seed)
         return model.params[0].copy()
 
     np.testing.assert_array_equal(run(0), run(0))
@@ -298,8 +298,8 @@ def test_train_float32_stays_float32_and_close_to_float64():
     X, y = _toy()
     m64 = nn.mlp([2, 8, 2], rng=0)
     m32 = m64.astype(np.float32)
-    h64 = nn.train(m64, nn.SoftmaxCrossEntropy(), SGD(0.1), X, y, epochs=3)
-    h32 = nn.train(m32, nn.SoftmaxCrossEntropy(), SGD(0.1), X, y, epochs=3)
+    h64 = training.train(m64, nn.SoftmaxCrossEntropy(), SGD(0.1), X, y, epochs=3)
+    h32 = training.train(m32, nn.SoftmaxCrossEntropy(), SGD(0.1), X, y, epochs=3)
     assert all(p.dtype == np.float32 for p in m32.params)
     assert h32.dtype == "float32"
     np.testing.assert_allclose(h32.epoch_loss, h64.epoch_loss, rtol=1e-4)
@@ -310,7 +310,7 @@ def test_train_with_mse_regression_targets():
     X = rng.standard_normal((64, 3))
     y = (X @ np.array([1.0, -2.0, 0.5]))[:, None]
     model = nn.Sequential(nn.Linear(3, 1, rng=0))
-    hist = nn.train(model, nn.MSELoss(), SGD(0.1), X, y, epochs=30, batch_size=8)
+    hist = training.train(model, nn.MSELoss(), SGD(0.1), X, y, epochs=30, batch_size=8)
     assert hist.epoch_acc == [] and hist.epoch_loss[-1] < 1e-6
     np.testing.assert_allclose(model[0].W[:, 0], [1.0, -2.0, 0.5], atol=1e-3)
 
@@ -324,7 +324,7 @@ def test_train_stops_at_first_nonfinite_loss_and_says_where():
     model = nn.Sequential(nn.Linear(3, 1, rng=0))
     out = io.StringIO()
     with redirect_stdout(out):
-        hist = nn.train(model, nn.MSELoss(), SGD(10.0), X, y, epochs=1000, batch_size=20,
+        hist = training.train(model, nn.MSELoss(), SGD(10.0), X, y, epochs=1000, batch_size=20,
                         verbose=100)
     assert hist.diverged and hist.nonfinite_kind == "loss"
     epoch, step = hist.nonfinite_at
@@ -345,7 +345,7 @@ def test_train_detects_nonfinite_gradient():
     model = nn.mlp([2, 4, 2], rng=0)
     model[0].W[0, 0] = np.inf  # forward gives inf logits at once
 
-    hist = nn.train(model, nn.SoftmaxCrossEntropy(), SGD(0.1), X, y, epochs=2)
+    hist = training.train(model, nn.SoftmaxCrossEntropy(), SGD(0.1), X, y, epochs=2)
     assert hist.diverged and hist.nonfinite_at == (1, 0)
     assert np.isnan(hist.weight_grad_norms[0]).all()  # backward never ran
 
@@ -354,7 +354,7 @@ def test_train_clipping_bounds_the_update():
     X, y = _toy()
     model = nn.mlp([2, 16, 2], rng=0, gain=5.0)
     before = [p.copy() for p in model.params]
-    hist = nn.train(model, nn.SoftmaxCrossEntropy(), SGD(1.0), X, y, epochs=1,
+    hist = training.train(model, nn.SoftmaxCrossEntropy(), SGD(1.0), X, y, epochs=1,
                     batch_size=len(X), clip_norm=0.01)
     step = np.sqrt(sum(np.sum((p - b) ** 2) for p, b in zip(model.params, before, strict=True)))
     assert hist.total_grad_norm[0] > 0.01  # recorded before clipping
@@ -362,7 +362,7 @@ def test_train_clipping_bounds_the_update():
     assert hist.clip_norm == 0.01
     model = nn.mlp([2, 16, 2], rng=0, gain=5.0)
     before = [p.copy() for p in model.params]
-    nn.train(model, nn.SoftmaxCrossEntropy(), SGD(1.0), X, y, epochs=1, batch_size=len(X),
+    training.train(model, nn.SoftmaxCrossEntropy(), SGD(1.0), X, y, epochs=1, batch_size=len(X),
              clip_value=1e-3)
     for p, b in zip(model.params, before, strict=True):
         assert np.abs(p - b).max() <= 1e-3 + 1e-12
@@ -372,7 +372,7 @@ def test_train_verbose_log_format_and_every_k():
     X, y = _toy(40)
     out = io.StringIO()
     with redirect_stdout(out):
-        hist = nn.train(nn.mlp([2, 4, 2], rng=0), nn.SoftmaxCrossEntropy(), SGD(0.1), X, y,
+        hist = training.train(nn.mlp([2, 4, 2], rng=0), nn.SoftmaxCrossEntropy(), SGD(0.1), X, y,
                         epochs=4, verbose=2)
     lines = out.getvalue().splitlines()
     assert lines == [f"Epoch 2: loss = {hist.epoch_loss[1]:.3f}",
@@ -382,7 +382,7 @@ def test_train_verbose_log_format_and_every_k():
 
 def test_train_without_monitor_still_records_total_norm():
     X, y = _toy(40)
-    hist = nn.train(nn.mlp([2, 4, 2], rng=0), nn.SoftmaxCrossEntropy(), SGD(0.1), X, y,
+    hist = training.train(nn.mlp([2, 4, 2], rng=0), nn.SoftmaxCrossEntropy(), SGD(0.1), X, y,
                     epochs=1, monitor=False)
     assert np.all(np.isfinite(hist.total_grad_norm))
     assert np.isnan(hist.weight_grad_norms).all() and hist.weight_grad_norms.shape == (2, 2)
@@ -404,15 +404,15 @@ def test_layer_errors():
         nn.Linear(2, 2, gain=-1.0)
     with pytest.raises(TypeError, match="rng"):
         nn.Linear(2, 2, rng="seed")
-    with pytest.raises(ValueError, match=r"expects input of shape \(batch, 3\)"):
+    with pytest.raises(ValueError, match=r"^x\b"):
         nn.Linear(3, 2, rng=0).forward(np.zeros((4, 2)))
     with pytest.raises(RuntimeError, match="before forward"):
         nn.Linear(3, 2, rng=0).backward(np.zeros((4, 2)))
     with pytest.raises(RuntimeError, match="before forward"):
         nn.ReLU().backward(np.zeros((4, 2)))
-    with pytest.raises(ValueError, match="Residual block must keep the shape"):
+    with pytest.raises(ValueError, match=r"^block\b"):
         nn.Residual(nn.Linear(3, 2, rng=0)).forward(np.zeros((1, 3)))
-    with pytest.raises(TypeError, match="forward/backward"):
+    with pytest.raises(TypeError, match=r"^layers\[1\]"):
         nn.Sequential(nn.ReLU(), "relu")
     with pytest.raises(ValueError, match="activation"):
         nn.mlp([2, 2], activation="gelu")
@@ -422,17 +422,17 @@ def test_layer_errors():
 
 def test_loss_errors():
     ce = nn.SoftmaxCrossEntropy()
-    with pytest.raises(ValueError, match=r"target must have shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"^target\b"):
         ce.forward(np.zeros((2, 3)), np.array([0, 1, 2]))
     with pytest.raises(TypeError, match="integer class labels"):
         ce.forward(np.zeros((2, 3)), np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"in \[0, 3\)"):
         ce.forward(np.zeros((2, 3)), np.array([0, 3]))
-    with pytest.raises(ValueError, match="2-D"):
+    with pytest.raises(ValueError, match=r"^target\b"):
         ce.forward(np.zeros(3), np.array([0]))
     with pytest.raises(RuntimeError, match="before forward"):
         nn.SoftmaxCrossEntropy().backward()
-    with pytest.raises(ValueError, match="does not match pred shape"):
+    with pytest.raises(ValueError, match=r"^target\b"):
         nn.MSELoss().forward(np.zeros((3, 1)), np.zeros(3))
     with pytest.raises(ValueError, match="empty"):
         nn.MSELoss().forward(np.zeros((0, 1)), np.zeros((0, 1)))
@@ -444,25 +444,25 @@ def test_train_errors():
     X, y = _toy(10)
     model, loss, opt = nn.mlp([2, 3, 2], rng=0), nn.SoftmaxCrossEntropy(), SGD(0.1)
     with pytest.raises(ValueError, match="epochs"):
-        nn.train(model, loss, opt, X, y, epochs=0)
+        training.train(model, loss, opt, X, y, epochs=0)
     with pytest.raises(TypeError, match="batch_size"):
-        nn.train(model, loss, opt, X, y, epochs=1, batch_size=2.0)
+        training.train(model, loss, opt, X, y, epochs=1, batch_size=2.0)
     with pytest.raises(ValueError, match="clip_norm"):
-        nn.train(model, loss, opt, X, y, epochs=1, clip_norm=-1)
-    with pytest.raises(ValueError, match="10 rows but y has 9"):
-        nn.train(model, loss, opt, X, y[:9], epochs=1)
+        training.train(model, loss, opt, X, y, epochs=1, clip_norm=-1)
+    with pytest.raises(ValueError, match="training y"):
+        training.train(model, loss, opt, X, y[:9], epochs=1)
     with pytest.raises(ValueError, match="empty"):
-        nn.train(model, loss, opt, X[:0], y[:0], epochs=1)
+        training.train(model, loss, opt, X[:0], y[:0], epochs=1)
     with pytest.raises(TypeError, match="integer labels"):
-        nn.train(model, loss, opt, X, y.astype(float), epochs=1)
+        training.train(model, loss, opt, X, y.astype(float), epochs=1)
     with pytest.raises(TypeError, match="optimizer"):
-        nn.train(model, loss, "sgd", X, y, epochs=1)
+        training.train(model, loss, "sgd", X, y, epochs=1)
     with pytest.raises(TypeError, match="validation"):
-        nn.train(model, loss, opt, X, y, epochs=1, validation=X)
+        training.train(model, loss, opt, X, y, epochs=1, validation=X)
     with pytest.raises(ValueError, match="2-D"):
-        nn.train(model, loss, opt, X[:, 0], y, epochs=1)
-    with pytest.raises(ValueError, match=r"labels must be in \[0, 2\)"):
-        nn.train(model, loss, opt, X, np.where(y == 0, 5, y), epochs=1)
+        training.train(model, loss, opt, X[:, 0], y, epochs=1)
+    with pytest.raises(ValueError, match="training y"):
+        training.train(model, loss, opt, X, np.where(y == 0, 5, y), epochs=1)
 
 
 def test_train_works_with_any_optimizer_object():
@@ -478,8 +478,8 @@ def test_train_works_with_any_optimizer_object():
     X, y = _toy(40)
     a, b = nn.mlp([2, 4, 2], rng=0), nn.mlp([2, 4, 2], rng=0)
     opt = PlainSGD()
-    nn.train(a, nn.SoftmaxCrossEntropy(), opt, X, y, epochs=2, batch_size=8)
-    nn.train(b, nn.SoftmaxCrossEntropy(), SGD(0.1), X, y, epochs=2, batch_size=8)
+    training.train(a, nn.SoftmaxCrossEntropy(), opt, X, y, epochs=2, batch_size=8)
+    training.train(b, nn.SoftmaxCrossEntropy(), SGD(0.1), X, y, epochs=2, batch_size=8)
     assert opt.calls == 10
     for p, q in zip(a.params, b.params, strict=True):
         np.testing.assert_allclose(p, q, rtol=1e-12)

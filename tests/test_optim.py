@@ -125,6 +125,7 @@ def test_updates_in_place_with_state_per_position(opt):
 @pytest.mark.parametrize("grad_dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("opt", all_optimizers(), ids=IDS)
 def test_float32_params_stay_float32(opt, grad_dtype):
+    opt.reset()  # the same instance serves every parametrisation
     p = np.ones((3, 2), dtype=np.float32)
     q = np.ones(2, dtype=np.float32)
     for _ in range(2):
@@ -181,13 +182,13 @@ def test_any_list_of_shapes(shapes, name):
 @pytest.mark.parametrize("lr", [0.0, -0.1, math.nan, math.inf])
 @pytest.mark.parametrize("cls", list(OPTIMIZERS.values()), ids=IDS)
 def test_bad_lr_is_a_value_error(cls, lr):
-    with pytest.raises(ValueError, match="lr must be a positive finite number"):
+    with pytest.raises(ValueError, match=r"^lr\b"):
         cls(lr)
 
 
 @pytest.mark.parametrize("lr", ["0.1", None, True, [0.1]])
 def test_non_number_lr_is_a_type_error(lr):
-    with pytest.raises(TypeError, match="lr must be a real number"):
+    with pytest.raises(TypeError, match=r"^lr\b"):
         SGD(lr)
 
 
@@ -208,7 +209,7 @@ def test_decay_rates_outside_0_1_are_value_errors(make, name, value):
                                   lambda e: Adam(eps=e)], ids=["adagrad", "rmsprop", "adam"])
 @pytest.mark.parametrize("eps", [0.0, -1e-8, math.inf])
 def test_bad_eps_is_a_value_error(make, eps):
-    with pytest.raises(ValueError, match="eps must be a positive finite number"):
+    with pytest.raises(ValueError, match=r"^eps\b"):
         make(eps)
 
 
@@ -218,13 +219,12 @@ def test_mismatched_lengths():
 
 
 def test_mismatched_shapes_name_the_position():
-    with pytest.raises(ValueError, match=r"grads\[1\] has shape \(3, 1\) but params\[1\] has "
-                                         r"shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"^grads\[1\]"):
         Adam().step([np.zeros(2), np.zeros(3)], [np.zeros(2), np.zeros((3, 1))])
 
 
 def test_non_array_param_is_a_type_error():
-    with pytest.raises(TypeError, match=r"params\[0\] must be a numpy array .*got list"):
+    with pytest.raises(TypeError, match=r"^params\[0\]"):
         SGD(0.1).step([[1.0, 2.0]], [np.zeros(2)])
 
 
@@ -234,19 +234,39 @@ def test_a_bare_array_instead_of_a_list_is_a_type_error():
 
 
 def test_integer_params_are_a_type_error():
-    with pytest.raises(TypeError, match=r"params\[0\] must have a floating dtype"):
+    with pytest.raises(TypeError, match=r"^params\[0\]"):
         SGD(0.1).step([np.zeros(2, dtype=int)], [np.zeros(2)])
 
 
 def test_params_that_change_between_steps():
     opt = Momentum(0.1)
     opt.step([np.zeros(2)], [np.ones(2)])
-    with pytest.raises(ValueError, match="params changed between steps"):
+    with pytest.raises(ValueError, match=r"^params\b"):
         opt.step([np.zeros(3)], [np.ones(3)])
-    with pytest.raises(ValueError, match="params changed between steps"):
+    with pytest.raises(ValueError, match=r"^params\b"):
         opt.step([np.zeros(2), np.zeros(2)], [np.ones(2), np.ones(2)])
     opt.reset()
     opt.step([np.zeros(3)], [np.ones(3)])  # fine after reset
+
+
+def test_state_is_not_carried_to_a_new_models_arrays():
+    # Two models with the same shapes: the second must not inherit the first's velocity.
+    old, new = np.zeros(2), np.zeros(2)
+    opt = Momentum(0.1, beta=0.9)
+    for _ in range(5):
+        opt.step([old], [np.ones(2)])
+    with pytest.raises(ValueError, match=r"^params\b"):
+        opt.step([new], [np.ones(2)])
+    opt.reset()
+    opt.step([new], [np.ones(2)])
+    np.testing.assert_allclose(new, [-0.1, -0.1])  # a first step: velocity = g
+
+
+def test_the_same_array_twice_is_refused():
+    p = np.zeros(2)
+    with pytest.raises(ValueError, match=r"^params\b"):
+        SGD(0.1).step([p, p], [np.ones(2), np.ones(2)])
+    assert not p.any()  # refused before any update
 
 
 def test_grads_may_be_array_likes():
@@ -270,11 +290,11 @@ def test_registry_and_make_optimizer():
 
 
 def test_make_optimizer_errors():
-    with pytest.raises(ValueError, match="name must be one of"):
+    with pytest.raises(ValueError, match=r"^name\b"):
         make_optimizer("lbfgs", 0.1)
     with pytest.raises(ValueError, match="beta applies only to momentum, nesterov and adam"):
         make_optimizer("sgd", 0.1, beta=0.9)
-    with pytest.raises(ValueError, match=r"beta must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"^beta\b"):
         make_optimizer("momentum", 0.1, beta=1.0)
 
 
@@ -401,15 +421,15 @@ def test_bad_x0(x0, exc, message):
 
 
 def test_bad_arguments_to_minimize():
-    with pytest.raises(TypeError, match="optimizer must be a mathprog.optim optimizer"):
+    with pytest.raises(TypeError, match=r"^optimizer\b"):
         minimize(QUAD, QUAD.grad, QUAD.x0, "adam")
-    with pytest.raises(ValueError, match="steps must be a non-negative integer"):
+    with pytest.raises(ValueError, match=r"^steps\b"):
         minimize(QUAD, QUAD.grad, QUAD.x0, SGD(0.1), steps=-1)
-    with pytest.raises(ValueError, match="steps must be a non-negative integer"):
+    with pytest.raises(TypeError, match=r"^steps\b"):
         minimize(QUAD, QUAD.grad, QUAD.x0, SGD(0.1), steps=2.5)
-    with pytest.raises(ValueError, match="tol must be a positive finite number"):
+    with pytest.raises(ValueError, match=r"^tol\b"):
         minimize(QUAD, QUAD.grad, QUAD.x0, SGD(0.1), tol=0.0)
-    with pytest.raises(ValueError, match="blowup must be a positive finite number"):
+    with pytest.raises(ValueError, match=r"^blowup\b"):
         minimize(QUAD, QUAD.grad, QUAD.x0, SGD(0.1), blowup=-1.0)
     with pytest.raises(ValueError, match=r"grad\(x0\) returned shape \(3,\), expected \(2,\)"):
         minimize(QUAD, lambda x: np.zeros(3), QUAD.x0, SGD(0.1))

@@ -5,7 +5,6 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from matplotlib.axes import Axes
 
 from mathprog import plotting
 from mathprog.functions import Quadratic, Rosenbrock
@@ -38,18 +37,6 @@ def test_evaluate_grid_rejects_bad_window():
         plotting.evaluate_grid(Rosenbrock(), (1.0, 2.0, 3.0))
     with pytest.raises(ValueError, match="resolution"):
         plotting.evaluate_grid(Rosenbrock(), ((0, 1), (0, 1)), resolution=1)
-
-
-def test_plot_function_draws_f():
-    ax = plotting.plot_function(np.exp, (0.0, 1.0), num=11, label="exp")
-    assert isinstance(ax, Axes)
-    x, y = ax.lines[0].get_data()
-    np.testing.assert_allclose(y, np.exp(x))
-    assert ax.get_xlim() == (0.0, 1.0)
-    with pytest.raises(ValueError, match="xlim"):
-        plotting.plot_function(np.exp, (1.0, 1.0))
-    with pytest.raises(TypeError, match="ax"):
-        plotting.plot_function(np.exp, (0.0, 1.0), ax="not an axes")
 
 
 def test_function_with_tangent_lines_touch_at_x0():
@@ -146,16 +133,6 @@ def test_contour_log_levels_are_geometric_above_the_minimum():
     assert np.all(ratios > 1.0)
 
 
-def test_gradient_field_arrows_follow_the_gradient():
-    f = Quadratic(np.diag([1.0, 4.0]))
-    ax = plotting.gradient_field(f, f.grad, ((-2, 2), (-2, 2)), density=4)
-    q = next(c for c in ax.collections if c.__class__.__name__ == "Quiver")
-    xy = q.get_offsets()
-    g = np.array([f.grad(p) for p in xy])
-    unit = g / np.linalg.norm(g, axis=1, keepdims=True)
-    np.testing.assert_allclose(np.column_stack([q.U, q.V]), unit, atol=1e-12)
-
-
 def test_curves_log_scale_ragged_and_non_finite():
     ax = plotting.loss_curves({"a": [1.0, 0.1, 0.01], "b": [1.0, 10.0, np.inf, np.nan]})
     assert ax.get_yscale() == "log"
@@ -171,42 +148,9 @@ def test_curves_log_scale_ragged_and_non_finite():
 
 
 def test_curves_rejects_mismatched_x():
-    with pytest.raises(ValueError, match="x has"):
+    with pytest.raises(ValueError, match=r"^x\b"):
         plotting.curves({"a": [1.0, 2.0, 3.0]}, x=[0.0, 1.0])
     with pytest.raises(ValueError, match="dimension"):
         plotting.curves({"a": [[1.0, 2.0]]})
 
 
-def test_directional_derivative_marks_gradient_direction():
-    g = np.array([1.0, 1.0])
-    angles = np.linspace(0, 2 * np.pi, 73)
-    values = g[0] * np.cos(angles) + g[1] * np.sin(angles)
-    ax = plotting.directional_derivative(angles, values, gradient=g)
-    labels = [line.get_label() for line in ax.lines]
-    assert any("45.0°" in s for s in labels) and any("225.0°" in s for s in labels)
-    with pytest.raises(ValueError, match="equal length"):
-        plotting.directional_derivative(angles, values[:-1])
-
-
-def test_computational_graph_is_deterministic_and_layered():
-    nodes = {"x": "x", "g": "g = x²", "h": "h = sin(g)"}
-    edges = [("x", "g", "2x"), ("g", "h", "cos g")]
-
-    def layout():
-        ax = plotting.computational_graph(nodes, edges, highlight=["x"])
-        return [(t.get_text(), t.get_position()) for t in ax.texts]
-
-    first = layout()
-    assert first == layout()
-    pos = {text: xy for text, xy in first}
-    assert pos["x"][0] < pos["g = x²"][0] < pos["h = sin(g)"][0]
-    assert "2x" in pos and "cos g" in pos
-
-
-def test_computational_graph_rejects_bad_graphs():
-    with pytest.raises(ValueError, match="unknown node"):
-        plotting.computational_graph({"a": "a"}, [("a", "b")])
-    with pytest.raises(ValueError, match="cycle"):
-        plotting.computational_graph({"a": "a", "b": "b"}, [("a", "b"), ("b", "a")])
-    with pytest.raises(ValueError, match="edge"):
-        plotting.computational_graph({"a": "a"}, [("a",)])

@@ -139,7 +139,7 @@ def test_errors():
         R.fit_closed_form(X[:, 0], y)
     with pytest.raises(ValueError, match="1-D"):
         R.fit_closed_form(X, y[:, None])
-    with pytest.raises(ValueError, match="50 rows but y has 49"):
+    with pytest.raises(ValueError, match=r"^y\b"):
         R.fit_gd(X, y[:49], 0.1, 1)
     with pytest.raises(ValueError, match="empty"):
         R.fit_closed_form(X[:0], y[:0])
@@ -147,9 +147,9 @@ def test_errors():
         R.mse(np.full((2, 1), np.nan), np.zeros(2), np.zeros(1))
     with pytest.raises(TypeError, match="real numbers"):
         R.fit_closed_form(np.array([["a"]]), np.zeros(1))
-    with pytest.raises(ValueError, match=r"w must have shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"^w\b"):
         R.mse(X, y, np.zeros(2))
-    with pytest.raises(ValueError, match="b must be a scalar"):
+    with pytest.raises(ValueError, match=r"^b\b"):
         R.mse_grad(X, y, np.zeros(3), np.zeros(2))
     with pytest.raises(ValueError, match="lr"):
         R.fit_gd(X, y, 0.0, 1)
@@ -157,11 +157,11 @@ def test_errors():
         R.fit_gd(X, y, "0.1", 1)
     with pytest.raises(ValueError, match="epochs"):
         R.fit_gd(X, y, 0.1, 0)
-    with pytest.raises(ValueError, match="batch_size must be between 1 and n = 50"):
+    with pytest.raises(ValueError, match=r"^batch_size\b"):
         R.fit_gd(X, y, 0.1, 1, batch_size=51)
     with pytest.raises(ValueError, match="tol"):
         R.fit_gd(X, y, 0.1, 1, tol=-1.0)
-    with pytest.raises(ValueError, match="both mean and std"):
+    with pytest.raises(ValueError, match=r"^mean, std\b"):
         R.standardize(X, mean=np.zeros(3))
     with pytest.raises(ValueError, match=r"shape \(3,\)"):
         R.standardize(X, np.zeros(2), np.ones(2))

@@ -1,0 +1,74 @@
+"""Planted bugs for gradient checking: each is a correct layer or loss with one line wrong.
+
+Notebook 08 and ``tests/test_gradcheck.py`` plant them in a model (:func:`with_bug`) to show
+that :func:`mathprog.gradcheck.check_gradients` catches each and names where it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mathprog import nn
+
+__all__ = ["ForgottenBias", "MissingMean", "MissingTranspose", "TransposedWeightGrad",
+           "WrongSignSoftmax", "with_bug"]
+
+
+class MissingTranspose(nn.Linear):
+    """``dL/dx = g @ W`` instead of ``g @ W.T`` (shape-compatible only for a square layer)."""
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        np.matmul(self.x.T, grad_out, out=self.dW)
+        np.sum(grad_out, axis=0, out=self.db)
+        self.grad_input = grad_out @ self.W  # BUG: should be self.W.T
+        return self.grad_input
+
+
+class TransposedWeightGrad(nn.Linear):
+    """``dL/dW = g.T @ x``, the transpose of ``x.T @ g`` (again hidden by a square layer)."""
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        np.matmul(grad_out.T, self.x, out=self.dW)  # BUG: should be x.T @ g
+        np.sum(grad_out, axis=0, out=self.db)
+        self.grad_input = grad_out @ self.W.T
+        return self.grad_input
+
+
+class ForgottenBias(nn.Linear):
+    """Never writes ``db`` (it keeps whatever it held: zeros)."""
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        np.matmul(self.x.T, grad_out, out=self.dW)
+        # BUG: np.sum(grad_out, axis=0, out=self.db) forgotten
+        self.grad_input = grad_out @ self.W.T
+        return self.grad_input
+
+
+class WrongSignSoftmax(nn.SoftmaxCrossEntropy):
+    """Returns ``(onehot - softmax) / N``: the sign of the softmax gradient flipped."""
+
+    def backward(self) -> np.ndarray:
+        grad = self.probs.copy()
+        grad[np.arange(len(grad)), self.target] -= 1
+        return -grad / len(grad)  # BUG: the sign
+
+
+class MissingMean(nn.SoftmaxCrossEntropy):
+    """Forward takes the mean over the batch, backward forgets the ``1/N``."""
+
+    def backward(self) -> np.ndarray:
+        grad = self.probs.copy()
+        grad[np.arange(len(grad)), self.target] -= 1
+        return grad  # BUG: should be grad / N
+
+
+def with_bug(model: nn.Sequential, index: int, cls: type) -> nn.Sequential:
+    """``model`` with layer ``index`` re-classed to the buggy ``cls`` (same weights)."""
+    layer: Any = model.layers[index]
+    if not isinstance(layer, cls.__mro__[1]):
+        raise TypeError(f"cls: {cls.__name__} replaces a {cls.__mro__[1].__name__}, layer "
+                        f"{index} is a {type(layer).__name__}")
+    layer.__class__ = cls
+    return model
