@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from mathprog import _checks as check
 from mathprog import nn
 
 __all__ = ["dead_relu_fraction", "diagnose", "DIAGNOSE_THRESHOLDS", "Diagnosis", "Finding",
@@ -159,8 +160,7 @@ def sharpness(model: Any, loss: Any, X: np.ndarray, y: np.ndarray, *, iters: int
     model (``2 * iters`` backward passes). Returns the Rayleigh quotient ``v.Hv`` of the last
     iterate; compare ``lr * sharpness`` with 2 (SGD) or ``2 (1 + beta)`` (momentum).
     """
-    if isinstance(iters, bool) or not isinstance(iters, int) or iters < 1 or not 0 < eps < 1:
-        raise ValueError(f"need a positive int iters and 0 < eps < 1, got {iters!r}, {eps!r}")
+    iters, eps = check.integer(iters, "iters", 1), check.number(eps, "eps", lo=0, lo_open=True)
     m = model.astype(np.float64) if hasattr(model, "astype") else copy.deepcopy(model)
     getattr(m, "_convert", lambda dt: None)(np.dtype(np.float64))  # models without astype
     X, params = np.asarray(X, dtype=np.float64), m.params
@@ -417,11 +417,7 @@ def _thresholds(overrides: dict[str, Any]) -> dict[str, float]:
     for name, value in overrides.items():
         if name not in t:
             raise TypeError(f"unknown threshold {name!r}; known: {', '.join(sorted(t))}")
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-        if not (math.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-        t[name] = float(value)
+        t[name] = check.positive(value, name)
     if min(t["explode_ratio"], t["explode_factor"]) <= 1:
         raise ValueError("explode_ratio and explode_factor must be > 1")
     if t["plateau_epochs"] < 2 or t["plateau_epochs"] != int(t["plateau_epochs"]):

@@ -489,3 +489,14 @@ def test_dead_relu_fraction():
     model.layers[0].b[:] = [-100.0, 0.0, 0.0]  # unit 0 can never fire on small inputs
     frac = dead_relu_fraction(model, np.random.default_rng(0).standard_normal((50, 4)))
     assert frac == [pytest.approx(1 / 3)]
+
+
+def test_sharpness_rejects_bad_arguments():
+    from mathprog.diagnostics import sharpness
+
+    model = nn.mlp([4, 3, 2], rng=0)
+    X, y = np.zeros((2, 4)), np.array([0, 1])
+    with pytest.raises(ValueError, match="iters"):
+        sharpness(model, nn.SoftmaxCrossEntropy(), X, y, iters=0)
+    with pytest.raises(ValueError, match="eps"):
+        sharpness(model, nn.SoftmaxCrossEntropy(), X, y, eps=-1.0)
