@@ -36,6 +36,20 @@ notebooks: setup
 	$(PY) -m jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 $(NOTEBOOKS)
 
+# Portability (issue 9): nbval over every notebook under other BLAS kernels
+# (OPENBLAS_CORETYPE), one BLAS thread, the lowest versions pyproject.toml allows (.venv-low,
+# Python 3.10) and the newest (.venv-new, Python 3.13 else 3.12); the two venvs are made once
+# and reused while pyproject.toml and tests/portable/constraints-low.txt are unchanged.
+.PHONY: test-portable portable-constraints
+test-portable: setup
+	$(PY) tests/portable/check.py
+
+# Re-pin the lowest versions (needs the network; uv is installed into .venv for it).
+portable-constraints: setup
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile --resolution lowest-direct --python-version 3.10 --extra dev \
+	    pyproject.toml -o tests/portable/constraints-low.txt
+
 bench: setup
 	$(PY) benchmarks/run_all.py
 
