@@ -37,8 +37,8 @@ def _explorer_notebook(tmp_path: Path, stem: str, kinds: list[str]) -> Path:
 
 
 def test_an_explorer_without_registry_entry_fails(tmp_path):
-    path = _explorer_notebook(tmp_path, "03_gradients", ["direction_explorer"])
-    with pytest.raises(build.BuildError, match=r"03_gradients.*1 explorer.*direction_explorer"):
+    path = _explorer_notebook(tmp_path, "02_chain_rule", ["direction_explorer"])
+    with pytest.raises(build.BuildError, match=r"02_chain_rule.*1 explorer.*direction_explorer"):
         build.transform(path, tmp_path / "out.ipynb")
 
 
