@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from mathprog import _checks as check
 from mathprog import explorer as xp
 from mathprog import ode, optim, regression
 from mathprog.explorer import EXPLORER_CLASS, FIGURE_CLASS, READOUT_CLASS, Explorer, fmt
@@ -235,7 +236,7 @@ def lr_explorer(objective: Any = None, x0: Any = None, lr: float = 0.05, steps: 
     if objective is None:
         objective, x0 = Quadratic([[10.0]], [0.0]), [2.0] if x0 is None else x0
     lr_range = xp.interval(lr_range, "lr_range", positive=True)
-    lr, steps = xp.number(lr, "lr", *lr_range), xp.count(steps)
+    lr, steps = xp.number(lr, "lr", *lr_range), check.integer(steps, "steps", 1)
     xlim = None if xlim is None else xp.interval(xlim, "xlim")
     if standardize is None:
         runs = {None: _Run(objective, x0, L, tol)}
@@ -338,8 +339,9 @@ def path_explorer(objective: Any = None, x0: Any = None, lr: float = 0.5, beta: 
                          f"got {optimizer!r}, {tuple(optimizers)!r}, {compare!r}")
     if (window := getattr(objective, "window", None) if window is None else window) is None:
         raise ValueError("window is required: the objective has no .window")
-    return PathExplorer(objective, x0, lr, beta, optimizer, xp.count(steps), lr_range,
-                        xp.number(tol, "tol", 1e-300), compare, window, tuple(optimizers)).refresh()
+    steps, tol = check.integer(steps, "steps", 1), xp.number(tol, "tol", 1e-300)
+    return PathExplorer(objective, x0, lr, beta, optimizer, steps, lr_range, tol, compare, window,
+                        tuple(optimizers)).refresh()
 
 
 class DirectionExplorer(Explorer):
