@@ -15,8 +15,7 @@ import numpy as np
 from mathprog import _checks as check
 from mathprog.nn import MSELoss, SoftmaxCrossEntropy, linear_layers, named_layers
 
-__all__ = ["clip_by_norm", "clip_by_value", "global_norm", "GradientMonitor", "History",
-           "train"]
+__all__ = ["clip_by_norm", "clip_by_value", "global_norm", "History", "train"]
 
 
 def _grads(grads: Any) -> list[np.ndarray]:
@@ -69,46 +68,11 @@ def clip_by_value(grads: Sequence[np.ndarray] | np.ndarray, clip_value: float, *
     return [np.clip(g, -c, c, out=g if in_place else None) for g in grads]
 
 
-class GradientMonitor:
-    """Per-step ``||dL/dW||`` and ``||dL/dh||`` (``layer.grad_input``) of Linear-like layers."""
-
-    def __init__(self, layers: Sequence[Any], names: Sequence[str] | None = None) -> None:
-        self.layers = [check.has(m, f"layers[{i}]", "dW", "grad_input")
-                       for i, m in enumerate(layers)]
-        self.names = [str(n) for n in names or [f"layer{i + 1}" for i in range(len(layers))]]
-        if len(self.names) != len(self.layers):
-            raise ValueError(f"names has {len(self.names)} entries for {len(self.layers)} layers")
-        self._rows: list[tuple[list[float], list[float]]] = []
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def record(self, squares: dict[int, float] | None = None) -> None:
-        """Append the current norms; ``squares``: ``id(array)`` -> squared norm, if known."""
-        sq = squares or {}
-        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is recorded as inf
-            w = [math.sqrt(sq[id(m.dW)] if id(m.dW) in sq else _sq(m.dW)) for m in self.layers]
-            h = [math.nan if m.grad_input is None else math.sqrt(_sq(m.grad_input))
-                 for m in self.layers]
-        self._rows.append((w, h))
-
-    def skip(self) -> None:
-        """Append a row of NaN: a step whose backward never ran."""
-        self._rows.append(([math.nan] * len(self.layers), [math.nan] * len(self.layers)))
-
-    def _column(self, k: int) -> np.ndarray:
-        return np.array([r[k] for r in self._rows], dtype=np.float64).reshape(
-            len(self._rows), len(self.layers))
-
-    @property
-    def weight_grad_norms(self) -> np.ndarray:
-        """``||dL/dW||``, shape ``(steps, n_layers)``."""
-        return self._column(0)
-
-    @property
-    def input_grad_norms(self) -> np.ndarray:
-        """``||dL/dh||`` into each layer's input, ``(steps, n_layers)``."""
-        return self._column(1)
+def _layer_norms(layers: list[Any], squares: dict[int, float]) -> list[float]:
+    """``||dL/dW||`` then ``||dL/dh||`` (the gradient into the input) of each Linear layer."""
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is recorded as inf
+        w = [math.sqrt(squares[id(m.dW)] if id(m.dW) in squares else _sq(m.dW)) for m in layers]
+        return w + [math.sqrt(_sq(m.grad_input)) for m in layers]
 
 
 @dataclass(repr=False)
@@ -224,20 +188,20 @@ def _data(X: Any, y: Any, loss: Any, dt: np.dtype, n_in: int, n_out: int,
     return X, y
 
 
-def _step(model: Any, loss: Any, optimizer: Any, params: list, grads: list, mon: Any,
+def _step(model: Any, loss: Any, optimizer: Any, params: list, grads: list, mon: tuple | None,
           clip_norm: float | None, clip_value: float | None, xb: Any,
           yb: Any) -> tuple[float, float, Any]:
     """One mini-batch: (loss, global gradient norm before clipping, outputs)."""
     out = model.forward(xb)
     value = loss.forward(out, yb)
     if not math.isfinite(value):
-        if mon is not None:
-            mon.skip()
+        if mon is not None:  # backward never ran: a row of NaN
+            mon[1].append([math.nan] * 2 * len(mon[0]))
         return value, math.nan, out
     model.backward(loss.backward())
     squares = {id(g): _sq(g) for g in grads}
     if mon is not None:
-        mon.record(squares)
+        mon[1].append(_layer_norms(mon[0], squares))
     total = math.sqrt(sum(squares.values()))
     if not math.isfinite(total):  # a NaN/inf, or squares that overflowed: the careful norm
         total = global_norm(grads)
@@ -326,7 +290,7 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
     classify = isinstance(loss, SoftmaxCrossEntropy)
     params, grads = model.params, model.grads  # the same arrays for the model's life
     named = linear_layers(model)
-    mon = GradientMonitor([m for _, m in named], [n for n, _ in named]) if monitor else None
+    mon = ([m for _, m in named], []) if monitor else None  # the layers and a row per step
     lr = getattr(optimizer, "lr", None)
     lr = float(lr) if isinstance(lr, (int, float)) else None
     hist = History(layer_names=[n for n, _ in named], lr=lr, batch_size=batch_size,
@@ -353,7 +317,7 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
         print(hist.message)
     hist.step_loss = np.array([s[0] for s in steps], dtype=np.float64)
     hist.total_grad_norm = np.array([s[1] for s in steps], dtype=np.float64)
-    nan = np.full((len(steps), len(named)), np.nan)
-    hist.weight_grad_norms = mon.weight_grad_norms if mon else nan
-    hist.input_grad_norms = mon.input_grad_norms if mon else nan.copy()
+    shape = (len(steps), 2, len(named))
+    rows = np.array(mon[1], dtype=np.float64).reshape(shape) if mon else np.full(shape, np.nan)
+    hist.weight_grad_norms, hist.input_grad_norms = rows[:, 0].copy(), rows[:, 1].copy()
     return hist
