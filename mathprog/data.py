@@ -13,15 +13,8 @@ import numpy as np
 
 from mathprog import _checks as check
 
-__all__ = [
-    "DIABETES_FEATURES",
-    "ChecksumError",
-    "load_diabetes",
-    "load_digits",
-    "load_co2",
-    "make_moons",
-    "train_test_split",
-]
+__all__ = ["DIABETES_FEATURES", "ChecksumError", "load_co2", "load_diabetes", "load_digits",
+           "make_moons", "train_test_split"]
 
 DIABETES_FEATURES = ("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")
 """Column names of ``load_diabetes()[0]``; ``DIABETES_FEATURES.index("bmi") == 2``."""
