@@ -37,10 +37,10 @@ def global_norm(grads: Sequence[np.ndarray] | np.ndarray) -> float:
     """``sqrt(sum_i ||g_i||²)``: inf or nan as PyTorch, finite for finite gradients."""
     grads = _grads(grads)
     with np.errstate(over="ignore", invalid="ignore"):
-        sq = sum(_sq(g.astype(np.float64)) for g in grads)
+        sq = sum(_sq(g) for g in grads)  # in the gradients' dtype, as the step's own norm
         if sq == math.inf and all(np.isfinite(g).all() for g in grads):  # squares overflowed
             big = max(float(np.abs(g).max()) for g in grads if g.size)
-            return big * math.sqrt(sum(_sq(g / big) for g in grads))
+            return big * math.sqrt(sum(_sq(g.astype(np.float64) / big) for g in grads))
         return math.sqrt(sq)
 
 
