@@ -82,12 +82,13 @@ class Linear(Layer):
     Generator; ``dtype`` np.float32 or np.float64. Backward leaves ``dW``, ``db``, ``grad_input``.
     """
 
-    _param_names, _grad_names, _cache = ("W", "b"), ("dW", "db"), ("x", "grad_input")
+    _cache = ("x", "grad_input")
 
     def __init__(self, n_in: int, n_out: int, init: str = "he", gain: float = 1.0,
-                 rng: None | int | np.random.Generator = None, dtype: Any = np.float64) -> None:
+                 rng: None | int | np.random.Generator = None, dtype: Any = np.float64,
+                 bias: bool = True) -> None:
         self.n_in, self.n_out = check.integer(n_in, "n_in", 1), check.integer(n_out, "n_out", 1)
-        self.init = check.choice(init, "init", INITS)
+        self.init, self.has_bias = check.choice(init, "init", INITS), bool(bias)
         self.gain = check.number(gain, "gain", lo=0.0)
         dt = check.float_dtype(dtype)
         std = {"he": math.sqrt(2.0 / n_in), "xavier": math.sqrt(2.0 / (n_in + n_out)),
@@ -96,7 +97,11 @@ class Linear(Layer):
         self.W = (np.zeros((n_in, n_out), dtype=dt) if init == "zeros"
                   else (gen.standard_normal((n_in, n_out)) * std).astype(dt))
         self.dW = np.zeros_like(self.W)
-        self.b, self.db = np.zeros(n_out, dtype=dt), np.zeros(n_out, dtype=dt)
+        if self.has_bias:
+            self.b, self.db = np.zeros(n_out, dtype=dt), np.zeros(n_out, dtype=dt)
+            self._param_names, self._grad_names = ("W", "b"), ("dW", "db")
+        else:
+            self._param_names, self._grad_names = ("W",), ("dW",)
         super().__init__()
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -105,18 +110,21 @@ class Linear(Layer):
                              f"{self.n_out}), got {getattr(x, 'shape', type(x).__name__)}")
         self.x = x
         out = x @ self.W
-        out += self.b
+        if self.has_bias:
+            out += self.b
         return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         x = self._cached("x")
         np.matmul(x.T, grad_out, out=self.dW)  # dL/dW = x^T g
-        np.add.reduce(grad_out, axis=0, out=self.db)  # dL/db = sum of g over the batch
+        if self.has_bias:
+            np.add.reduce(grad_out, axis=0, out=self.db)  # dL/db = sum of g over the batch
         self.grad_input = grad_out @ self.W.T  # dL/dx = g W^T
         return self.grad_input
 
     def __repr__(self) -> str:
-        return f"Linear({self.n_in}, {self.n_out}, init={self.init!r}, gain={self.gain:g})"
+        extra = "" if self.has_bias else ", bias=False"
+        return f"Linear({self.n_in}, {self.n_out}, init={self.init!r}, gain={self.gain:g}{extra})"
 
 
 class ReLU(Layer):

@@ -48,12 +48,13 @@ seeds = st.integers(0, 2**32 - 1)
 
 
 @settings(max_examples=30)
-@given(shapes, seeds, st.sampled_from(["he", "xavier", "lecun", "normal"]))
-def test_linear_backward_matches_central_differences(shape, seed, init):
+@given(shapes, seeds, st.sampled_from(["he", "xavier", "lecun", "normal"]), st.booleans())
+def test_linear_backward_matches_central_differences(shape, seed, init, bias):
     batch, n_in, n_out = shape
     rng = np.random.default_rng(seed)
-    layer = nn.Linear(n_in, n_out, init=init, rng=rng)
-    layer.b[:] = rng.standard_normal(n_out)
+    layer = nn.Linear(n_in, n_out, init=init, rng=rng, bias=bias)
+    if bias:
+        layer.b[:] = rng.standard_normal(n_out)
     check_layer(layer, rng.standard_normal((batch, n_in)), rng)
 
 
@@ -160,15 +161,15 @@ def test_backward_overwrites_same_gradient_arrays():
 
 
 def test_sequential_params_concatenated_in_order_and_indexable():
-    a, b = nn.Linear(2, 3, rng=0), nn.Linear(3, 1, rng=1)
+    a, b = nn.Linear(2, 3, rng=0), nn.Linear(3, 1, rng=1, bias=False)
     model = nn.Sequential(a, nn.ReLU(), nn.Residual(nn.Linear(1, 1, rng=2)), b)
     assert len(model) == 4 and model[0] is a and model[3] is b
     assert [id(p) for p in model.params] == [id(a.W), id(a.b), id(model[2].block.W),
-                                             id(model[2].block.b), id(b.W), id(b.b)]
+                                             id(model[2].block.b), id(b.W)]
     assert [p.shape for p in model.params] == [g.shape for g in model.grads]
-    assert model.n_params == 6 + 3 + 2 + 4
+    assert model.n_params == 6 + 3 + 2 + 3
     text = model.summary()
-    assert "Residual" in text and "total parameters" in text and "15" in text
+    assert "Residual" in text and "total parameters" in text and "14" in text
     assert "Linear(2, 3" in repr(model)
 
 
