@@ -17,7 +17,7 @@ import numpy as np
 
 from mathprog import _checks as check
 
-__all__ = ["Layer", "Linear", "MSELoss", "ReLU", "Residual", "Sequential", "Sigmoid",
+__all__ = ["Layer", "Linear", "MSELoss", "ReLU", "Residual", "Sequential",
            "SoftmaxCrossEntropy", "Tanh", "accuracy", "linear_layers", "mlp", "named_layers",
            "predict", "softmax"]
 
@@ -154,20 +154,6 @@ class Tanh(Layer):
         return grad_out * (1 - out * out)
 
 
-class Sigmoid(Layer):
-    """``sigmoid(x) = (1 + tanh(x/2)) / 2`` (no overflow); local derivative ``s (1 - s)``."""
-
-    _cache = ("out",)
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = 0.5 * (np.tanh(0.5 * x) + 1)
-        return self.out
-
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        s = self._cached("out")
-        return grad_out * (s * (1 - s))
-
-
 class Sequential(Layer):
     """Layers applied in order; backward runs them in reverse (the chain rule)."""
 
@@ -278,10 +264,10 @@ def mlp(sizes: Sequence[int], *, activation: str = "relu", init: str | None = No
         rng: None | int | np.random.Generator = 0, dtype: Any = np.float64) -> Sequential:
     """Linear, activation, ..., Linear: widths ``sizes`` from input to output.
 
-    ``activation`` "relu", "tanh" or "sigmoid"; ``init``/``gain`` for the hidden layers (default
+    ``activation`` "relu" or "tanh"; ``init``/``gain`` for the hidden layers (default
     "he" for ReLU, else "xavier"), ``out_init``/``out_gain`` for the last; one generator.
     """
-    acts = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+    acts = {"relu": ReLU, "tanh": Tanh}
     act = acts[check.choice(activation, "activation", tuple(acts))]
     sizes = [check.integer(s, f"sizes[{i}]", 1) for i, s in enumerate(sizes)]
     if len(sizes) < 2:
