@@ -1,11 +1,8 @@
 """mathprog: the executable companion to "Mathematics for Programming 101, Part 3:
 Calculus and Optimization".
 
-One module per section of the article; import the one you need, e.g.
-``from mathprog import derivatives`` or ``from mathprog.optim import Adam``.
-Submodules are loaded on first use so that ``import mathprog`` stays fast (matplotlib and
-ipywidgets are only imported by ``mathprog.plotting``, ``mathprog.explorer`` and
-``mathprog.widgets``).
+One module per section of the article, e.g. ``from mathprog import derivatives``; each is
+loaded on first use, so ``import mathprog`` stays fast.
 """
 
 from __future__ import annotations
@@ -15,25 +12,9 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = (
-    "autodiff",
-    "data",
-    "derivatives",
-    "diagnostics",
-    "exercises",
-    "explorer",
-    "functions",
-    "gradcheck",
-    "integrals",
-    "nn",
-    "ode",
-    "optim",
-    "planted",
-    "plotting",
-    "regression",
-    "training",
-    "widgets",
-)
+_SUBMODULES = ("autodiff", "data", "derivatives", "diagnostics", "exercises", "explorer",
+               "functions", "gradcheck", "integrals", "nn", "ode", "optim", "planted",
+               "plotting", "regression", "training", "widgets")
 
 __all__ = ["__version__", *_SUBMODULES]
 

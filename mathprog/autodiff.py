@@ -1,15 +1,9 @@
-"""Automatic differentiation, two ways: reverse mode (``Value``) and forward mode (``Dual``).
+"""Automatic differentiation (notebook 02), reverse mode (``Value``) and forward (``Dual``).
 
-``Value`` follows micrograd's engine: every operation computes its result and, right beside
-it, the local derivative of the result with respect to each input. ``backward()`` then walks
-the graph from the output to the leaves applying the chain rule,
-``input.grad += local * output.grad``. Unlike micrograd, the local derivatives are stored as
-numbers at op time (no closures, so no reference cycles for the garbage collector to chase),
-plain numbers never become graph nodes, the graph keeps the order its inputs were given in
-(deterministic), and the topological sort is iterative (no recursion limit on deep graphs).
-
-``Dual`` carries a value and a derivative together through the computation: one forward
-pass with ``deriv = 1`` on the input gives ``f'(x)`` exactly. ``derivative(f, x)`` wraps it.
+``Value`` follows micrograd's engine: each op computes its result and, beside it, the local
+derivative with respect to each input, stored as numbers (no closures, no reference cycles);
+``backward()`` applies the chain rule ``input.grad += local * output.grad`` in reverse
+topological order (iterative: no recursion limit). ``Dual`` carries ``f'(x)`` alongside ``f``.
 """
 
 from __future__ import annotations
@@ -27,7 +21,7 @@ _FAST = (int, float)  # exact types checked first; other reals (numpy scalars) t
 
 
 def _is_number(x: Any) -> bool:
-    """A finite real number (not a bool); NaN and inf raise: they would poison every grad."""
+    """A finite real (not a bool); NaN and inf raise: they would poison every grad."""
     if type(x) in _FAST or (isinstance(x, Real) and not isinstance(x, bool)):
         if math.isfinite(x):
             return True
@@ -51,10 +45,8 @@ def _exp(x: float) -> float:
 def _power(x: float, k: Any) -> tuple[float, float]:
     """``x**k`` and its slope ``k x**(k-1)`` for a plain-number exponent ``k``."""
     if isinstance(k, (Value, Dual)):
-        raise TypeError(
-            f"the exponent must be a plain number, got a {type(k).__name__}; "
-            "for a variable exponent write (k * x.log()).exp()"
-        )
+        raise TypeError(f"the exponent must be a plain number, got a {type(k).__name__}; "
+                        "for a variable exponent write (k * x.log()).exp()")
     if not _is_number(k):
         raise TypeError(f"the exponent must be a plain number, got {type(k).__name__}")
     if x < 0 and not float(k).is_integer():
@@ -79,29 +71,11 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-# --------------------------------------------------------------------------- reverse mode
-
-
 class Value:
     """A scalar in a computation graph, with reverse-mode gradients.
 
-    Parameters
-    ----------
-    data : float
-        The number this node holds.
-
-    Attributes
-    ----------
-    data : float
-        The forward value.
-    grad : float
-        ``d output / d self`` after ``output.backward()``.
-
-    Notes
-    -----
-    ``backward()`` sets the output's grad to 1, resets the grads of the intermediate nodes
-    of its graph to 0, and *accumulates* into the leaves (the ``Value`` objects you created),
-    as PyTorch does: call :func:`zero_grad` on your parameters between steps.
+    ``backward()`` sets the output's grad to 1, resets the intermediate nodes' grads and
+    *accumulates* into the leaves, as PyTorch does: :func:`zero_grad` between steps.
     """
 
     __slots__ = ("data", "grad", "_prev", "_local", "_op")
@@ -110,11 +84,9 @@ class Value:
     def __init__(self, data: float, _prev: tuple = (), _local: tuple = (), _op: str = ""):
         if not _is_number(data):
             raise TypeError(f"data must be a real number, got {type(data).__name__}")
-        self.data = float(data)
-        self.grad = 0.0
+        self.data, self.grad, self._op = float(data), 0.0, _op
         self._prev = _prev  # the inputs of the op that made this node, in order
         self._local = _local  # d self / d input, one number per input, computed at op time
-        self._op = _op
 
     # Each op: forward value, then the local derivatives with respect to its inputs.
     def __add__(self, other: Any) -> Value:
@@ -224,9 +196,9 @@ _new = object.__new__
 
 
 def _node(data: float, prev: tuple, local: tuple, op: str) -> Value:
-    """Make a result node without re-validating (its data came from an op)."""
+    """A result node, not re-validated (its data came from an op)."""
     out = _new(Value)
-    out.data = data
+    out.data = data  # separate stores: the hot path of every op
     out.grad = 0.0
     out._prev = prev
     out._local = local
@@ -235,7 +207,7 @@ def _node(data: float, prev: tuple, local: tuple, op: str) -> Value:
 
 
 def _topological_order(root: Value) -> list[Value]:
-    """Every node reachable from root, inputs before the ops that use them (iterative DFS)."""
+    """Every node reachable from root, inputs before the ops that use them."""
     order: list[Value] = []
     visited = {root}  # Value has no __eq__: membership is by identity
     stack = [(root, iter(root._prev))]
@@ -256,9 +228,6 @@ def zero_grad(values: Iterable[Value]) -> None:
     """Set ``.grad = 0`` on each ``Value`` (call between training steps)."""
     for v in values:
         v.grad = 0.0
-
-
-# --------------------------------------------------------------------------- forward mode
 
 
 class Dual:
@@ -300,9 +269,8 @@ class Dual:
 
     def __mul__(self, other: Any) -> Dual:
         if isinstance(other, Dual):
-            return Dual(
-                self.value * other.value, self.deriv * other.value + self.value * other.deriv
-            )
+            return Dual(self.value * other.value,
+                        self.deriv * other.value + self.value * other.deriv)
         if _is_number(other):
             return Dual(self.value * other, self.deriv * other)
         return NotImplemented
@@ -369,11 +337,7 @@ class Dual:
 
 
 def derivative(f: Callable[[Dual], Any], x: float) -> float:
-    """``f'(x)`` by forward mode: evaluate ``f(Dual(x, 1.0))`` and read off the derivative.
-
-    ``f`` must be built from the operators and methods ``Dual`` supports. If it returns a
-    plain number (it ignores ``x``), the derivative is 0.
-    """
+    """``f'(x)`` by forward mode: ``f(Dual(x, 1.0)).deriv`` (0 if ``f`` returns a number)."""
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
     out = f(Dual(check.number(x, "x"), 1.0))

@@ -1,15 +1,5 @@
-"""Datasets: two small real ones shipped with the package, three generators, and a split.
-
-Real data (files in ``data/``, provenance, license and checksums in ``data/README.md``):
-
-- ``load_digits()``: 1,797 handwritten digits as 8x8 images of pixel counts 0..16
-  (UCI "Optical Recognition of Handwritten Digits", CC BY 4.0).
-- ``load_diabetes()``: 442 patients, 10 raw baseline features, and disease progression one
-  year later (Efron, Hastie, Johnstone and Tibshirani 2004, "Least Angle Regression").
-
-Each file's sha256 is checked on every load, so a damaged or swapped file fails loudly instead
-of quietly changing every result downstream. Generators (``make_linear``, ``make_moons``,
-``make_spirals``) and ``train_test_split`` are deterministic for a given ``seed``.
+"""Datasets: digits and diabetes (shipped, sha256-checked; see ``data/README.md``), the Mauna
+Loa CO2 record, two moons, and a seeded train/test split. Used from notebook 05 on.
 """
 
 from __future__ import annotations
@@ -23,20 +13,8 @@ import numpy as np
 
 from mathprog import _checks as check
 
-__all__ = [
-    "DIABETES_FEATURES",
-    "DIGITS_SHAPE",
-    "ChecksumError",
-    "load_diabetes",
-    "load_digits",
-    "make_linear",
-    "make_moons",
-    "make_spirals",
-    "train_test_split",
-]
-
-DIGITS_SHAPE = (8, 8)
-"""Shape of one digit image: ``X[i].reshape(DIGITS_SHAPE)``."""
+__all__ = ["DIABETES_FEATURES", "ChecksumError", "load_co2", "load_diabetes", "load_digits",
+           "make_moons", "train_test_split"]
 
 DIABETES_FEATURES = ("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")
 """Column names of ``load_diabetes()[0]``; ``DIABETES_FEATURES.index("bmi") == 2``."""
@@ -44,6 +22,7 @@ DIABETES_FEATURES = ("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s
 _SHA256 = {
     "digits.npz": "dff739c317c3d7a561cd1d11ae22ab4ac7f0557489c9e3935e97bec510d05737",
     "diabetes.npz": "a5f3c443fd4d5934db6a20d37527191f8338cc165b23f3a1b7c72a30c30588bb",
+    "co2.npz": "fb3be6d928a20715b8d83578a949fe1390e58151b1f67569a7e47538b19719ed",
 }
 
 # Where the .npz files are looked for, in order: inside the installed package (a wheel maps
@@ -67,29 +46,25 @@ def _data_path(name: str) -> Path:
 
 
 def _load_npz(name: str) -> dict[str, np.ndarray]:
-    """Read a shipped file once, verify its sha256, and return its arrays (no pickles)."""
     path = _data_path(name)
     raw = path.read_bytes()
     actual = hashlib.sha256(raw).hexdigest()
     if actual != _SHA256[name]:
         raise ChecksumError(
-            f"checksum mismatch for data file {path}: expected sha256 {_SHA256[name]}, "
-            f"got {actual}. The file is damaged or was replaced; restore it from the repository."
+            f"checksum mismatch for {path}: expected sha256 {_SHA256[name]}, got {actual}; "
+            "restore the file from the repository"
         )
     with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
         return {key: npz[key] for key in npz.files}
 
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
-    """The 1,797 handwritten digits of the UCI optdigits test set.
-
-    Each 32x32 binary scan was divided into 4x4 blocks and the "on" pixels counted, giving
-    an 8x8 image of integers 0..16. Roughly 180 images per class.
+    """The 1,797 8x8 handwritten digits of UCI optdigits (pixel counts 0..16).
 
     Returns
     -------
     X : ndarray of float64, shape (1797, 64)
-        Pixel counts 0..16, row-major; ``X[i].reshape(DIGITS_SHAPE)`` is image ``i``.
+        Row-major pixels; ``X[i].reshape(8, 8)`` is image ``i``.
     y : ndarray of int64, shape (1797,)
         The digit, 0..9.
     """
@@ -98,13 +73,9 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_diabetes() -> tuple[np.ndarray, np.ndarray]:
-    """The diabetes regression set of Efron et al. (2004), raw (unscaled) features.
+    """The diabetes set of Efron et al. (2004), raw features in ``DIABETES_FEATURES`` order.
 
-    Columns, in ``DIABETES_FEATURES`` order: age (years), sex (coded 1 or 2), bmi (body mass
-    index, kg/m^2), bp (average blood pressure), and six blood serum measurements s1..s6
-    (tc total cholesterol, ldl, hdl, tch = total/HDL cholesterol, ltg = log of triglycerides,
-    glu blood sugar). The scales differ by two orders of magnitude, which is exactly why
-    feature scaling matters for gradient descent.
+    Their scales differ by two orders of magnitude: why scaling matters for gradient descent.
 
     Returns
     -------
@@ -116,52 +87,12 @@ def load_diabetes() -> tuple[np.ndarray, np.ndarray]:
     return arrays["X"].astype(np.float64), arrays["y"].astype(np.float64)
 
 
-# --- generators -------------------------------------------------------------------------------
-
-
-def make_linear(
-    n_samples: int,
-    n_features: int = 1,
-    noise: float = 0.1,
-    seed: int | None = 0,
-    *,
-    return_params: bool = False,
-) -> tuple[np.ndarray, ...]:
-    """Points from a random linear model plus Gaussian noise: ``y = X @ w + b + noise * e``.
-
-    ``X`` and ``e`` are standard normal; each true weight has a random sign and a magnitude
-    uniform in [1, 3) (a clearly visible slope); the bias ``b`` is uniform in [-1, 1]. All
-    are drawn from ``np.random.defaultcheck.generator(seed, "seed")``.
-
-    Returns
-    -------
-    X : ndarray of float64, shape (n_samples, n_features)
-    y : ndarray of float64, shape (n_samples,)
-    w : ndarray of float64, shape (n_features,)
-        Only with ``return_params=True``: the true weights, to compare a fit against.
-    b : float
-        Only with ``return_params=True``: the true bias.
-    """
-    n_samples = check.integer(n_samples, "n_samples", 1)
-    n_features = check.integer(n_features, "n_features", 1)
-    noise = check.number(noise, "noise", lo=0.0)
-    rng = check.generator(seed, "seed")
-    w = rng.uniform(1.0, 3.0, n_features) * rng.choice([-1.0, 1.0], n_features)
-    b = float(rng.uniform(-1.0, 1.0))
-    X = rng.standard_normal((n_samples, n_features))
-    y = X @ w + b + noise * rng.standard_normal(n_samples)
-    return (X, y, w, b) if return_params else (X, y)
-
-
 def make_moons(
     n_samples: int, noise: float = 0.1, seed: int | None = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaving half circles, a classic non-linearly-separable 2-D set.
+    """Two interleaving half circles plus Gaussian ``noise``, rows shuffled.
 
-    Class 0 is the upper arc ``(cos t, sin t)``, class 1 the lower arc
-    ``(1 - cos t, 0.5 - sin t)``, ``t`` evenly spaced in [0, pi]; Gaussian noise of standard
-    deviation ``noise`` is added to both coordinates and the rows are shuffled. Class sizes
-    differ by at most one.
+    Class 0 is ``(cos t, sin t)``, class 1 ``(1 - cos t, 0.5 - sin t)``, t in [0, pi].
 
     Returns
     -------
@@ -186,42 +117,10 @@ def make_moons(
     return X[order], y[order]
 
 
-def make_spirals(
-    n_samples: int, n_classes: int = 3, noise: float = 0.2, seed: int | None = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Interleaved spiral arms, one per class (the CS231n spiral set).
-
-    Arm ``k`` has radius ``r`` from 0 to 1 and angle ``4 r + 4 k`` radians plus Gaussian noise
-    of standard deviation ``noise`` (radians); a point is ``r * (sin angle, cos angle)``.
-    ``n_samples`` is split as evenly as possible between classes; rows are shuffled.
-
-    Returns
-    -------
-    X : ndarray of float64, shape (n_samples, 2), inside the unit disc
-    y : ndarray of int64, shape (n_samples,), values 0..n_classes-1
-    """
-    n_classes = check.integer(n_classes, "n_classes", 2)
-    n_samples = check.integer(n_samples, "n_samples", n_classes)
-    noise = check.number(noise, "noise", lo=0.0)
-    rng = check.generator(seed, "seed")
-    sizes = np.full(n_classes, n_samples // n_classes)
-    sizes[: n_samples % n_classes] += 1
-    y = np.repeat(np.arange(n_classes, dtype=np.int64), sizes)
-    # Position along its own arm: 0 at the centre, 1 at the tip.
-    r = np.concatenate([np.linspace(0.0, 1.0, size) for size in sizes])
-    angle = 4.0 * (r + y) + noise * rng.standard_normal(n_samples)
-    X = np.column_stack([r * np.sin(angle), r * np.cos(angle)])
-    order = rng.permutation(n_samples)
-    return X[order], y[order]
-
-
 def train_test_split(
     X: np.ndarray, y: np.ndarray, test_size: float = 0.2, seed: int | None = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Shuffle the rows and split them into a training and a test part.
-
-    The test part has ``ceil(test_size * n)`` rows; both parts get at least one. The same
-    ``seed`` always gives the same split.
+    """Shuffle the rows and split off ``ceil(test_size * n)`` of them as the test part.
 
     Returns
     -------
@@ -247,22 +146,15 @@ def train_test_split(
     return X[train], X[test], y[train], y[test]
 
 
-# --- the Mauna Loa CO2 record (notebook 10) ---------------------------------------------------
-
-_SHA256["co2.npz"] = "fb3be6d928a20715b8d83578a949fe1390e58151b1f67569a7e47538b19719ed"
-__all__.append("load_co2")
-
-
 def load_co2() -> tuple[np.ndarray, np.ndarray]:
-    """Weekly atmospheric CO2 at Mauna Loa, March 1958 to December 2001 (Keeling and Whorf).
+    """Weekly CO2 at Mauna Loa, March 1958 to December 2001 (Keeling and Whorf).
 
     Returns
     -------
     year : ndarray of float64, shape (2284,)
-        The date of each weekly average as a decimal year (1958-03-29 is 1958.2384), exactly
-        seven days apart.
+        Each week's date as a decimal year (1958-03-29 is 1958.2384).
     co2 : ndarray of float64, shape (2284,)
-        CO2 mole fraction in ppm (313.0 .. 373.9); NaN for the 59 weeks without data.
+        Mole fraction in ppm; NaN for the 59 weeks without data.
     """
     arrays = _load_npz("co2.npz")
     date, year = arrays["date"], arrays["date"].astype("datetime64[Y]")

@@ -1,22 +1,10 @@
-"""Numerical differentiation: finite differences, the complex step, gradients, Jacobians, Hessians.
+"""Numerical differentiation (notebook 01): finite differences, the complex step, gradients,
+Jacobians, Hessians.
 
-Every finite difference trades two errors. Truncation error comes from cutting the Taylor
-series and shrinks with the step ``h``; rounding error comes from subtracting two nearly equal
-float64 values of ``f`` (each carries a relative error of about machine epsilon
-``eps = 2.2e-16``) and then dividing by a small ``h``, so it grows as ``h`` shrinks. With
-``f`` and its derivatives of order one, the error models and the steps that minimise them are
-
-- forward/backward: ``h |f''| / 2 + 2 eps |f| / h``, best ``h ~ eps**(1/2)`` = 1.5e-8;
-- central: ``h**2 |f'''| / 6 + eps |f| / h``, best ``h ~ eps**(1/3)`` = 6.1e-6;
-- second derivative: ``h**2 |f''''| / 12 + 4 eps |f| / h**2``, best ``h ~ eps**(1/4)`` = 1.2e-4;
-- complex step: ``h**2 |f'''| / 6`` and no subtraction at all, so any tiny ``h``: 1e-20.
-
-(Setting the derivative of each error model to zero gives ``h* = 2 sqrt(eps |f| / |f''|)``,
-``(3 eps |f| / |f'''|)**(1/3)`` and ``(48 eps |f| / |f''''|)**(1/4)``; the ratios of
-derivatives are unknown in general, so the defaults keep only the power of ``eps``.) Steps are
-relative: the default is that constant times ``max(1, |x|)``, because the rounding error of
-``x + h`` itself is proportional to ``|x|``. The step is also made exactly representable,
-``h = (x + h) - x``, so the divisor is the distance actually stepped.
+Each finite difference trades truncation error (shrinks with ``h``) against rounding error
+(``eps |f| / h``, grows as ``h`` shrinks); balancing them gives the default relative steps
+``eps**(1/2)`` (forward/backward), ``eps**(1/3)`` (central), ``eps**(1/4)`` (second), times
+``max(1, |x|)``, made exactly representable: ``h = (x + h) - x``.
 """
 
 from __future__ import annotations
@@ -48,8 +36,6 @@ __all__ = ["EPS", "OPTIMAL_STEPS", "backward_difference", "central_difference", 
 def optimal_step(method: str, x: Any = 0.0) -> Any:
     """The default step of ``method`` at ``x``: ``OPTIMAL_STEPS[method] * max(1, |x|)``.
 
-    ``method`` is one of ``"forward"``, ``"backward"``, ``"central"``, ``"second"`` or
-    ``"complex"``; ``x`` may be a number (returns a float) or an array (elementwise).
     The complex step is not scaled: it has no subtractive cancellation.
     """
     if method not in OPTIMAL_STEPS:
@@ -61,30 +47,20 @@ def optimal_step(method: str, x: Any = 0.0) -> Any:
     return float(step) if step.ndim == 0 else step
 
 
-# --------------------------------------------------------------------------- validation
-
-
 def _check_callable(f: Any) -> None:
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
 
 
-def _check_h(h: Any) -> float:
-    return check.positive(h, "h")
-
-
 def _as_point(x: Any) -> np.ndarray:
-    """x as a finite float64 array of its own (0-d for a number)."""
     return check.array(x, "x", empty=True).copy()
 
 
-def _arg(x: np.ndarray) -> Any:
-    """What f is called with: a Python float for a scalar point, else the array itself."""
+def _arg(x: np.ndarray) -> Any:  # f gets a Python float at a scalar point
     return float(x) if x.ndim == 0 else x
 
 
 def _values(y: Any, x: Any) -> np.ndarray:
-    """f's output as a finite float64 array, with errors that say where f misbehaved."""
     try:
         arr = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError):
@@ -115,12 +91,8 @@ def _scalar(f: Callable, x: np.ndarray, who: str) -> float:
 
 
 def _steps(x: np.ndarray, h: Any, method: str, sign: float = 1.0) -> np.ndarray:
-    """The requested steps at x, made exactly representable: (x + h) - x.
-
-    A step below half the spacing of floats at x vanishes (x + h == x); dividing by it would
-    give nan, so say so instead.
-    """
-    step = optimal_step(method, x) if h is None else _check_h(h)
+    """The steps at x, exactly representable: (x + h) - x; refuse one that rounds to 0."""
+    step = optimal_step(method, x) if h is None else check.positive(h, "h")
     actual = sign * ((x + sign * step) - x)
     if np.any(actual == 0):
         spacing = float(np.max(np.spacing(np.abs(x))))
@@ -135,22 +107,17 @@ def _result(d: np.ndarray) -> Any:
     return float(d) if d.ndim == 0 else d
 
 
-# --------------------------------------------------------------------------- f: R -> R
-
-
 def forward_difference(f: Callable, x: Any, h: float | None = None) -> Any:
-    """Forward difference ``(f(x + h) - f(x)) / h``, first-order accurate: error O(h).
+    """Forward difference ``(f(x + h) - f(x)) / h``, error O(h).
 
     Parameters
     ----------
     f : callable
-        A real function of one variable. If ``x`` is an array, ``f`` must act elementwise
-        (as numpy ufuncs do) and the result is an array of derivatives.
+        A real function of one variable, elementwise if ``x`` is an array.
     x : float or array_like
         Where to differentiate (finite).
     h : float, optional
-        Step (positive, finite). Default ``sqrt(eps) * max(1, |x|)`` ~ 1.5e-8: the
-        truncation error ``h |f''| / 2`` balances the rounding error ``2 eps |f| / h``.
+        Step (positive); default ``sqrt(eps) * max(1, |x|)``.
 
     Returns
     -------
@@ -164,11 +131,7 @@ def forward_difference(f: Callable, x: Any, h: float | None = None) -> Any:
 
 
 def backward_difference(f: Callable, x: Any, h: float | None = None) -> Any:
-    """Backward difference ``(f(x) - f(x - h)) / h``, first-order accurate: error O(h).
-
-    Same parameters and default step (``sqrt(eps) * max(1, |x|)``) as
-    :func:`forward_difference`; useful where ``f`` is undefined to the right of ``x``.
-    """
+    """Backward difference ``(f(x) - f(x - h)) / h``, error O(h); see forward_difference."""
     _check_callable(f)
     x = _as_point(x)
     step = _steps(x, h, "backward", sign=-1.0)
@@ -177,12 +140,9 @@ def backward_difference(f: Callable, x: Any, h: float | None = None) -> Any:
 
 
 def central_difference(f: Callable, x: Any, h: float | None = None) -> Any:
-    """Central difference ``(f(x + h) - f(x - h)) / (2h)``, second-order accurate: O(h**2).
+    """Central difference ``(f(x + h) - f(x - h)) / (2h)``, error O(h**2).
 
-    The even Taylor terms cancel, leaving truncation error ``h**2 |f'''| / 6``; balanced
-    against the rounding error ``eps |f| / h`` it gives the default step
-    ``cbrt(eps) * max(1, |x|)`` ~ 6.1e-6 and a best error near ``eps**(2/3)`` ~ 4e-11.
-    Parameters as in :func:`forward_difference`.
+    Default step ``cbrt(eps) * max(1, |x|)``; parameters as in :func:`forward_difference`.
     """
     _check_callable(f)
     x = _as_point(x)
@@ -193,18 +153,13 @@ def central_difference(f: Callable, x: Any, h: float | None = None) -> Any:
 
 
 def complex_step(f: Callable, x: Any, h: float = 1e-20) -> Any:
-    """Complex-step derivative ``Im f(x + ih) / h``, exact to machine precision.
+    """Complex-step derivative ``Im f(x + ih) / h``: no subtraction, so ``h`` can be tiny.
 
-    For ``f`` analytic and real on the real line, ``f(x + ih) = f(x) + ih f'(x) - h**2 f''(x)/2
-    - i h**3 f'''(x) / 6 + ...``, so the imaginary part gives ``f'(x)`` with error
-    ``h**2 |f'''| / 6`` and *no subtraction*: nothing cancels, so ``h`` can be tiny. With the
-    default ``h = 1e-20`` the truncation error is far below ``eps``. ``f`` must accept complex
-    input (use ``numpy``/``cmath`` functions, not ``math``) and must not use ``abs`` or
-    comparisons on its argument.
+    ``f`` must be analytic and accept complex input (numpy or cmath, not math or abs).
     """
     _check_callable(f)
     x = _as_point(x)
-    h = _check_h(h)
+    h = check.positive(h, "h")
     try:
         y = f(_arg(x) + 1j * h)
     except TypeError as err:
@@ -220,8 +175,7 @@ def complex_step(f: Callable, x: Any, h: float = 1e-20) -> Any:
 def second_derivative(f: Callable, x: Any, h: float | None = None) -> Any:
     """Second derivative ``(f(x + h) - 2 f(x) + f(x - h)) / h**2``, error O(h**2).
 
-    Truncation ``h**2 |f''''| / 12`` against rounding ``4 eps |f| / h**2`` gives the default
-    step ``eps**(1/4) * max(1, |x|)`` ~ 1.2e-4. Parameters as in :func:`forward_difference`.
+    Default step ``eps**(1/4) * max(1, |x|)``; parameters as in :func:`forward_difference`.
     """
     _check_callable(f)
     x = _as_point(x)
@@ -230,29 +184,20 @@ def second_derivative(f: Callable, x: Any, h: float | None = None) -> Any:
     return _result(d)
 
 
-# --------------------------------------------------------------------------- f: R^n -> R, R^m
-
-
 def gradient(f: Callable, x: Any, h: float | None = None, *, inplace: bool = False) -> np.ndarray:
-    """Gradient of a scalar function by central differences, shaped like ``x``.
-
-    Each entry ``x[i]`` of one float64 copy of ``x`` is perturbed in place by ``+h`` and
-    ``-h``, then restored exactly, so no array is allocated per entry: 2 evaluations of ``f``
-    per entry. Default step
-    ``cbrt(eps) * max(1, |x[i]|)`` per entry (see :func:`central_difference`).
+    """Gradient of a scalar ``f`` by central differences, 2 evaluations per entry.
 
     Parameters
     ----------
     f : callable
-        ``f(x) -> float`` (a scalar; for vector outputs use :func:`jacobian`).
+        ``f(x) -> float``.
     x : array_like
-        Point of any shape, e.g. a 2-D weight matrix.
+        Point of any shape, e.g. a weight matrix.
     h : float, optional
-        Absolute step for every entry (positive, finite).
+        Absolute step for every entry; default as in :func:`central_difference`.
     inplace : bool, default False
-        Perturb ``x`` itself (a writable float64 ndarray) instead of a float64 copy. Use it
-        when ``f`` ignores its argument and reads ``x`` elsewhere, e.g. a layer's weights.
-        ``x`` is restored exactly, even if ``f`` raises.
+        Perturb ``x`` itself (a writable float64 ndarray), e.g. a layer's weights that ``f``
+        reads; restored exactly, even if ``f`` raises.
 
     Returns
     -------
@@ -293,12 +238,7 @@ def _vector_point(x: Any, name: str) -> np.ndarray:
 
 
 def jacobian(f: Callable, x: Any, h: float | None = None) -> np.ndarray:
-    """Jacobian ``J[i, j] = d f_i / d x_j`` by central differences, shape ``(m, n)``.
-
-    ``f`` maps ``x`` of shape ``(n,)`` to an output of shape ``(m,)`` (a scalar counts as
-    ``m = 1``). Column ``j`` costs two evaluations of ``f``. Default step as in
-    :func:`gradient`.
-    """
+    """Jacobian ``J[i, j] = d f_i / d x_j`` of ``f: (n,) -> (m,)`` by central differences."""
     _check_callable(f)
     point = _vector_point(x, "jacobian")
     steps = _steps(point, h, "central")
@@ -325,13 +265,9 @@ def jacobian(f: Callable, x: Any, h: float | None = None) -> np.ndarray:
 
 
 def hessian(f: Callable, x: Any, h: float | None = None) -> np.ndarray:
-    """Hessian ``H[i, j] = d2 f / dx_i dx_j`` by central differences, shape ``(n, n)``.
+    """Hessian ``H[i, j] = d2 f / dx_i dx_j`` by central differences, exactly symmetric.
 
-    Diagonal: ``(f(x + h e_i) - 2 f(x) + f(x - h e_i)) / h**2``; off-diagonal: the four-point
-    ``(f(++) - f(+-) - f(-+) + f(--)) / (4 h_i h_j)``. Both have truncation error O(h**2) and
-    rounding error ~ ``eps |f| / h**2``, hence the default step ``eps**(1/4) * max(1, |x_i|)``
-    (see :func:`second_derivative`). The result is exactly symmetric. Costs ``2 n**2 + 1``
-    evaluations of the scalar function ``f``.
+    Off-diagonal entries by the four-point ``(f(++) - f(+-) - f(-+) + f(--)) / (4 h_i h_j)``.
     """
     _check_callable(f)
     point = _vector_point(x, "hessian")

@@ -1,24 +1,11 @@
 """The machinery of the explorers in :mod:`mathprog.widgets`: controls, display, fast redraws.
 
-A factory returns an :class:`Explorer`: ``.update(**values)`` sets controls by name and
-redraws; ``.readout`` is the text under the figure; ``.values``, ``.figure`` (Agg, no pyplot),
-``.png()``, ``.controls`` (widgets by name; sliders list their ``.options``), ``.widget``.
-
-Display (a cell ending in an explorer): ``_repr_mimebundle_`` returns *either* the live widget
-view *or* a static ``image/png`` of the figure, both with ``text/plain`` ``"<kind>: <readout>"``.
-Live means a kernel started by a Jupyter server (JupyterLab, Notebook 7 set JPY_SESSION_NAME)
-or a widget frontend that opened ipywidgets' control comm. nbclient, nbconvert and nbval get
-the PNG, so an executed notebook stores a picture that GitHub and nbconvert HTML show, and no
-widget state (no widget exists until ``.widget`` or ``.controls`` is used).
-``MATHPROG_EXPLORERS=live|static`` overrides the choice (e.g. ``live`` in VS Code, whose
-kernels show no sign of a widget frontend before the first widget is displayed). Displaying
-``.widget`` follows the same rule.
-
-Sliders are ``SelectionSlider``s over a grid of values (plus marked values such as 1/L, and
-any value set from code). Browser and kernel exchange an integer index, which survives the
-round trip exactly, so the figure follows a drag (``continuous_update``) without a float
-slider's old fault: writing a snapped value back after later ``.update()`` cells. Static
-layers are drawn once per state as a background; an update redraws only the moving artists.
+An :class:`Explorer` has ``.update(**values)``, ``.readout``, ``.values``, ``.figure`` (Agg),
+``.png()``, ``.controls`` and ``.widget``. Displayed, it is the live widget when a widget
+frontend is attached (a Jupyter server's kernel, or an open ipywidgets comm), else a static
+PNG (nbclient, nbval: the notebook stores a picture, no widget state); ``MATHPROG_EXPLORERS=
+live|static`` overrides that (VS Code: live). Sliders are SelectionSliders over a grid, so
+browser and kernel exchange exact indices; static layers are drawn once as a background.
 """
 
 from __future__ import annotations
@@ -27,7 +14,6 @@ import base64
 import html
 import io
 import math
-import numbers
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -38,6 +24,9 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as _PIL
+
+from mathprog import _checks as check
+from mathprog.plotting import on_points
 
 __all__ = ["Explorer", "READOUT_CLASS", "FIGURE_CLASS", "EXPLORER_CLASS"]
 READOUT_CLASS, FIGURE_CLASS = "mathprog-readout", "mathprog-figure"
@@ -58,12 +47,7 @@ def efmt(v: float) -> str:
 
 
 def number(value: Any, name: str, lo: float = -math.inf, hi: float = math.inf) -> float:
-    """The one argument check: a real number (not a bool) in [lo, hi], named when it fails."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not (math.isfinite(v := float(value)) and lo <= v <= hi):
-        raise ValueError(f"{name} must be finite and in [{lo:g}, {hi:g}], got {v:g}")
-    return v
+    return check.number(value, name, lo=lo, hi=hi)
 
 
 def interval(r: Any, name: str, positive: bool = False) -> tuple[float, float]:
@@ -73,12 +57,6 @@ def interval(r: Any, name: str, positive: bool = False) -> tuple[float, float]:
     if not (lo < hi and (lo > 0 or not positive)):
         raise ValueError(f"{name} must satisfy {'0 < ' if positive else ''}lo < hi, got {r!r}")
     return lo, hi
-
-
-def count(steps: Any) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    return int(steps)
 
 
 def point(x: Any, name: str, dim: int | None = None) -> np.ndarray:
@@ -101,19 +79,6 @@ def with_grad(objective: Any) -> Any:
     return objective
 
 
-def on_points(f: Callable, xs: np.ndarray) -> np.ndarray:
-    """f at each of an array of points (k-D points stacked along axis 0): vectorised if f is."""
-    shape = xs.shape[1:] if xs.ndim > 2 else xs.shape
-    with np.errstate(all="ignore"):
-        try:
-            if (ys := np.asarray(f(xs), dtype=float)).shape == shape:
-                return ys
-        except (TypeError, ValueError):
-            pass
-        pts = xs.reshape(len(xs), -1).T if xs.ndim > 2 else xs
-        return np.array([float(f(p)) for p in pts]).reshape(shape)
-
-
 def clip(y: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """Values pinned to the axes' range: a run that leaves the plot still shows where it went."""
     return np.clip(np.nan_to_num(y, nan=hi, posinf=hi, neginf=lo), lo, hi)
@@ -127,8 +92,7 @@ def trace(xs: np.ndarray, ys: np.ndarray, xlim: Any, ylim: Any) -> tuple[np.ndar
 
 
 def grid(lo: float, hi: float, n: int = 0, per_decade: int = 0) -> list[float]:
-    """Slider values from lo to hi: ``per_decade`` log-spaced or ``n`` evenly spaced, rounded
-    to 3 digits (readable, and exact in the kernel and the browser); the ends exact."""
+    """Slider values from lo to hi (``per_decade`` log-spaced or ``n`` even), to 3 digits."""
     if per_decade:
         vals = np.geomspace(lo, hi, max(2, round(per_decade * math.log10(hi / lo)) + 1))
     else:
@@ -183,7 +147,7 @@ class Control:
 
 
 def _live() -> bool:
-    """Is a widget frontend attached to this kernel? (see the module docstring)"""
+    """Is a widget frontend attached to this kernel?"""
     if (mode := os.environ.get("MATHPROG_EXPLORERS", "").lower()) in ("live", "static"):
         return mode == "live"
     from IPython import get_ipython
@@ -193,15 +157,15 @@ def _live() -> bool:
 
 
 class _Box(W.VBox):
-    """The explorer's widget; displayed on its own it follows the explorer's display rule."""
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.explorer._repr_mimebundle_(**kwargs)
 
 
 class Explorer:
-    """Controls + figure + readout. A subclass draws the figure, marks moving artists with
-    ``_animate`` and implements ``_compute(values) -> readout`` (it sets their data)."""
+    """Controls + figure + readout; a subclass draws, marks moving artists with ``_animate``
+    and writes ``_compute(values) -> readout``.
+    """
 
     kind = "explorer"
 
@@ -256,7 +220,7 @@ class Explorer:
         self.refresh()
 
     def refresh(self) -> Explorer:
-        """Recompute from the current values and redraw; returns the explorer."""
+        """Recompute and redraw; returns the explorer."""
         self.readout = self._compute(self.values)
         key = self._static_key()
         if key not in self._backgrounds:
@@ -273,8 +237,7 @@ class Explorer:
         return self
 
     def png(self, colors: int = 256, optimize: bool = False) -> bytes:
-        """The figure as shown, as a palette PNG (Pillow; an octree palette keeps plots exact
-        enough and halves the bytes; fast zlib unless ``optimize``)."""
+        """The figure as a palette PNG (fast zlib unless ``optimize``)."""
         if self._png is None or (colors, optimize) != (256, False):
             out, size = io.BytesIO(), self._canvas.get_width_height()
             img = _PIL.frombuffer("RGBA", size, self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
@@ -316,7 +279,7 @@ class Explorer:
         return set(self._controls)
 
     def _warm(self) -> None:
-        """Called once a live widget exists: precompute what a drag will need (optional)."""
+        """Called once a live widget exists: precompute what a drag will need."""
 
     def _static_key(self) -> Any:  # which cached background (e.g. raw or standardised data)
         return getattr(self, "_key", None)

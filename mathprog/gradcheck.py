@@ -1,21 +1,8 @@
-"""Gradient checking: backpropagation against central differences, entry by entry.
-
-Backprop is easy to get subtly wrong: a missing transpose, a flipped sign or a forgotten
-``1/N`` still give numbers of the right shape. The check differentiates the same loss a second,
-independent way, by central differences (:func:`mathprog.derivatives.gradient`), and compares
-the two with a *relative* error, ``|a - b| / (|a| + |b|)`` (notebook 08).
-
-- The check runs on a float64 copy of the model by default: in float32 the rounding of the
-  loss drowns a 1% error (``float64=False`` checks the model's own dtype, with the step and
-  threshold of :data:`DEFAULT_STEPS`/:data:`DEFAULT_THRESHOLDS`).
-- Reading a report: a wrong number in a layer's backward spoils every gradient upstream of it
-  (in forward order, before it), so the bug is at the most downstream failing check.
-  ``scale`` is the least-squares ``s`` in ``analytic ~ s * numeric``: 1 when right, -1 for a
-  flipped sign, N for a missing 1/N, 0 for a gradient never written.
-- Kinks: ReLU is not differentiable at 0. An entry whose ``f(x ± h)`` switched some ReLU's
-  ``mask`` averaged two slopes; by default it is left out and counted in ``n_kinks``. A check
-  whose every entry crossed a kink is *skipped*, and a report with a skipped check has not
-  passed.
+"""Gradient checking (notebook 08): backpropagation against central differences, entry by
+entry, compared by the relative error ``|a - b| / (|a| + |b|)``, on a float64 copy of the model
+by default. A wrong backward spoils every gradient upstream of it, so the bug is at the most
+downstream failing check; ``scale`` (``analytic ~ scale * numeric``) says which kind it is.
+Entries whose ``f(x ± h)`` switched a ReLU's mask crossed a kink and are left out.
 """
 
 from __future__ import annotations
@@ -34,20 +21,18 @@ from mathprog.nn import ReLU, named_layers
 __all__ = ["DEFAULT_STEPS", "DEFAULT_THRESHOLDS", "GradCheck", "GradCheckReport",
            "check_gradients", "relative_error"]
 
-#: Largest relative error that passes, by dtype: a correct float64 gradient's worst entry is
-#: around 1e-7 and a bug gives 1e-2 .. 1; float32's rounding leaves errors up to ~1e-3.
+#: Largest passing relative error: correct float64 gives ~1e-7, a bug 1e-2 .. 1.
 DEFAULT_THRESHOLDS: dict[str, float] = {"float64": 1e-6, "float32": 1e-2}
 
-#: Step per dtype: ``None`` is the float64-optimal ``cbrt(eps) * max(1, |x|)`` of
-#: :func:`mathprog.derivatives.gradient`; float32 needs a far larger one (eps is 1.2e-7).
+#: Step per dtype (None: the default of :func:`mathprog.derivatives.gradient`).
 DEFAULT_STEPS: dict[str, float | None] = {"float64": None, "float32": 1e-2}
 
 
 def relative_error(a: Any, b: Any, *, floor: float | None = None) -> Any:
-    """Elementwise ``|a - b| / max(|a| + |b|, floor)``: 0 when equal, 1 for opposite signs or
-    one zero, (N-1)/(N+1) when one is N times the other. ``floor`` defaults to the smallest
-    positive float64, so two zeros give 0; NaN where an input is not finite (a broken gradient
-    fails every threshold). A float for scalars, else an array."""
+    """Elementwise ``|a - b| / max(|a| + |b|, floor)``; NaN where an input is not finite.
+
+    ``floor`` defaults to the smallest positive float64, so two zeros give 0.
+    """
     a, b = (check.array(v, k, empty=True, finite=False) for v, k in ((a, "a"), (b, "b")))
     try:
         a, b = np.broadcast_arrays(a, b)
@@ -60,16 +45,10 @@ def relative_error(a: Any, b: Any, *, floor: float | None = None) -> Any:
 
 @dataclass(frozen=True)
 class GradCheck:
-    """One compared gradient: a parameter, the input ``X`` (layer ``"input"``) or the loss's
-    input (layer ``"loss"``).
+    """One compared gradient: a parameter, ``"input.X"`` or the loss's own ``"loss.input"``.
 
-    ``layer`` is the label in the model (``"0"``, ``"1.block.0"``), ``kind`` its class name,
-    ``name`` the attribute (``"W"``). ``n_checked`` entries were compared and ``n_kinks``
-    crossed a ReLU kink; ``max_rel_error``/``median_rel_error`` are over the compared ones
-    (nan when none was), the worst at ``worst_index`` with values ``analytic``/``numeric``.
-    ``scale``/``scale_residual``: the fit ``analytic ~ scale * numeric`` and
-    ``||analytic - scale*numeric|| / ||analytic||``. ``passed``: some entry was compared and
-    every one has ``|a - n| <= max(threshold * (|a| + |n|), atol)``.
+    ``passed``: some entry was compared and every one has
+    ``|a - n| <= max(threshold * (|a| + |n|), atol)``; ``skipped``: every entry crossed a kink.
     """
 
     layer: str
@@ -91,12 +70,10 @@ class GradCheck:
 
     @property
     def label(self) -> str:
-        """``"<layer>.<name>"``, e.g. ``"2.W"``, ``"input.X"``, ``"loss.input"``."""
         return f"{self.layer}.{self.name}"
 
     @property
     def skipped(self) -> bool:
-        """Every entry crossed a kink: nothing was compared (neither passed nor failed)."""
         return self.n_checked == 0
 
     def row(self) -> list[str]:
@@ -112,12 +89,7 @@ _HEADER = ["layer", "type", "param", "shape", "checked", "kinks", "max rel err",
 
 
 class GradCheckReport:
-    """The result of :func:`check_gradients`: checks in forward order (input, layers, loss).
-
-    ``passed`` when every check compared something and passed; ``failures`` the ones that
-    compared and failed; ``skipped`` the ones with nothing compared; ``suspect`` the most
-    downstream failure. Printing it shows a table, a summary and a diagnosis.
-    """
+    """The result of :func:`check_gradients`, checks in forward order; prints as a table."""
 
     def __init__(self, checks: Sequence[GradCheck], *, note: str = "",
                  layers: Sequence[tuple[str, str]] = (), loss_checked: bool = True,
@@ -139,14 +111,11 @@ class GradCheckReport:
 
     @property
     def suspect(self) -> GradCheck | None:
-        """The most downstream failing check (None if none failed)."""
         return self.failures[-1] if self.failures else None
 
     @property
     def diagnosis(self) -> str:
-        """Where the bug must be: between the most downstream failing check and the check
-        after it (which passes), in that gradient's own formula or in the input gradient
-        (``dL/dx``) of the layers in between."""
+        """Where the bug must be: between the most downstream failing check and the next."""
         s = self.suspect
         if s is None:
             return ("all checks passed" if self.passed else "inconclusive: every entry of "
@@ -183,7 +152,6 @@ class GradCheckReport:
         return f"the error is made between {s.label}{nxt}: in " + ", or in ".join(places) + hint
 
     def __getitem__(self, label: str) -> GradCheck:
-        """The check with ``label``, e.g. ``report["2.W"]``."""
         for c in self.checks:
             if c.label == label:
                 return c
@@ -220,7 +188,6 @@ class GradCheckReport:
 
 
 def _scale_hint(c: GradCheck) -> str:
-    """What the best-fit factor between analytic and numeric says about the bug."""
     s = c.scale
     if not (math.isfinite(s) and c.scale_residual < 0.05):
         return " (analytic is not a multiple of numeric: a wrong formula, e.g. a transpose)"
@@ -260,8 +227,7 @@ def _compare(where: tuple[str, str, str], array: np.ndarray, analytic: np.ndarra
 
 def _numeric(evaluate: Callable[[], float], array: np.ndarray, idx: np.ndarray,
              h: float | None, relus: list[ReLU]) -> tuple[np.ndarray, np.ndarray]:
-    """Central differences of ``evaluate()`` in the entries ``array.flat[idx]``, and per
-    entry whether either evaluation changed a ReLU's mask (crossed a kink)."""
+    """Central differences in ``array.flat[idx]``, and per entry whether a ReLU mask changed."""
     flat = array.reshape(-1)  # a view of the contiguous arrays layers hold
     original = flat[idx].copy()
     z0 = original.astype(np.float64)
@@ -304,28 +270,23 @@ def check_gradients(model: Any, loss: Any, X: Any, y: Any, *, h: float | None = 
                     float64: bool = True) -> GradCheckReport:
     """Compare backprop's gradients of a :mod:`mathprog.nn` model with central differences.
 
-    Backprop runs once; then every checked entry is moved by ``±h`` and the loss evaluated
-    twice (use a handful of samples). The model given is never changed: with ``float64``
-    (default) a float64 copy is checked, else the model itself, its parameters restored.
+    Two loss evaluations per checked entry: use a handful of samples. The model is not changed.
 
     Parameters
     ----------
     model, loss : a model (forward, backward, params, grads) and a loss (forward, backward)
     X, y : a small batch
-    h, threshold : float, optional
-        Step and largest passing relative error; default per dtype (:data:`DEFAULT_STEPS`,
-        :data:`DEFAULT_THRESHOLDS`).
-    atol : float, optional
-        Differences below it pass as rounding noise; default ``10 * eps * max(1, |L|) / h``.
+    h, threshold : float, optional; step and largest passing relative error (default per dtype).
+    atol : float, optional; differences below it pass (default ``10 eps max(1, |L|) / h``).
     params : labels to check only, e.g. ``["0.W", "input.X", "loss.input"]``
-    max_entries_per_param : int, optional
-        Check at most this many random entries (``seed``) of each array.
-    check_input, check_loss : bool, default True
-        Also check ``dL/dX`` and the loss's gradient with respect to its input.
-    skip_kinks : bool, default True
-        Leave out entries whose evaluation switched a ReLU (counted in ``n_kinks`` anyway).
-    float64 : bool, default True
-        Check a float64 copy of the model (reliable whatever the model's dtype).
+    max_entries_per_param : int, optional; check this many random entries (``seed``) per array.
+    check_input, check_loss : bool; also check ``dL/dX`` and the loss's own gradient.
+    skip_kinks : bool; leave out entries that switched a ReLU (still counted in ``n_kinks``).
+    float64 : bool; check a float64 copy (reliable whatever the model's dtype).
+
+    Returns
+    -------
+    GradCheckReport
     """
     check.has(model, "model", "forward", "backward", "params", "grads")
     check.has(loss, "loss", "forward", "backward")
@@ -390,7 +351,6 @@ def check_gradients(model: Any, loss: Any, X: Any, y: Any, *, h: float | None = 
 
 
 def _noise(dtype: np.dtype, value: float, step: float | None) -> float:
-    """Ten times the rounding error of a central difference, ``eps * max(1, |f|) / h``."""
     h = derivatives.OPTIMAL_STEPS["central"] if step is None else step
     return 10.0 * float(np.finfo(dtype).eps) * max(1.0, abs(value)) / h
 

@@ -1,18 +1,9 @@
-"""Backpropagation, the chain rule in action: a small neural-network library in numpy.
+"""Backpropagation, the chain rule in action (notebook 06): a small neural-network library.
 
-A layer's ``forward(x)`` caches what its derivative needs; ``backward(g)`` receives
-``g = dL/d(output)``, stores the gradients of its own parameters and returns ``dL/d(input)``.
-Each layer's local derivative sits beside its forward formula (notebook 06).
-
-Conventions: ``params`` and ``grads`` are lists of arrays in matching order; backward
-*overwrites* the gradient arrays in place, so they stay the same objects for the model's life
-and :mod:`mathprog.optim` updates ``params`` in place. A batch is ``(batch, features)``;
-``Linear`` computes ``x @ W + b`` with ``W`` of shape ``(n_in, n_out)``. Losses take the mean
-(PyTorch's defaults). float32 and float64 both work; nothing upcasts float32.
-
-A layer object holds one cache, so it may appear only once in a model: ``Sequential`` refuses
-the same ``ReLU()`` or ``Linear`` twice (create one per position). Training is
-:func:`mathprog.training.train`.
+``forward(x)`` caches what the derivative needs; ``backward(g)`` takes ``g = dL/d(output)``,
+overwrites its parameters' gradient arrays in place and returns ``dL/d(input)``. A batch is
+``(batch, features)``; losses take the mean (PyTorch's defaults); float32 stays float32. A
+layer object holds one cache, so a model may use it once. Training: :mod:`mathprog.training`.
 """
 
 from __future__ import annotations
@@ -26,7 +17,7 @@ import numpy as np
 
 from mathprog import _checks as check
 
-__all__ = ["Layer", "Linear", "MSELoss", "ReLU", "Residual", "Sequential", "Sigmoid",
+__all__ = ["Layer", "Linear", "MSELoss", "ReLU", "Residual", "Sequential",
            "SoftmaxCrossEntropy", "Tanh", "accuracy", "linear_layers", "mlp", "named_layers",
            "predict", "softmax"]
 
@@ -34,8 +25,7 @@ INITS = ("he", "xavier", "lecun", "normal", "zeros")
 
 
 class Layer:
-    """Base class: ``forward``/``backward``; parameterised layers name their arrays in
-    ``_param_names``/``_grad_names``; ``_cache`` names what forward stores."""
+    """Base class; a layer names its arrays in ``_param_names``, ``_grad_names``, ``_cache``."""
 
     _param_names: tuple[str, ...] = ()
     _grad_names: tuple[str, ...] = ()
@@ -44,12 +34,6 @@ class Layer:
     def __init__(self) -> None:
         for name in self._cache:
             setattr(self, name, None)
-
-    def forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)
@@ -61,16 +45,15 @@ class Layer:
 
     @property
     def grads(self) -> list[np.ndarray]:
-        """Gradient arrays, same order and shapes as ``params``, overwritten by backward."""
+        """Gradient arrays, in the order of ``params``."""
         return [getattr(self, n) for n in self._grad_names]
 
     @property
     def n_params(self) -> int:
-        """Number of scalar parameters."""
         return sum(p.size for p in self.params)
 
     def astype(self, dtype: Any) -> Layer:
-        """A deep copy whose parameters and gradients have ``dtype`` (caches cleared)."""
+        """A deep copy with parameters and gradients in ``dtype``."""
         dt = check.float_dtype(dtype)
         new = copy.deepcopy(self)
         for _, layer in named_layers(new):
@@ -92,15 +75,11 @@ class Layer:
 
 
 class Linear(Layer):
-    """Affine layer ``y = x @ W + b`` with ``W`` of shape ``(n_in, n_out)``.
+    """Affine layer ``y = x @ W + b``, ``W`` of shape ``(n_in, n_out)``.
 
-    Local derivatives, for ``g = dL/dy``: ``dL/dW = x.T @ g``, ``dL/db = g.sum(axis=0)``,
-    ``dL/dx = g @ W.T``. ``init`` draws ``W`` from N(0, std²) with std = ``gain`` ×
-    sqrt(2/n_in) ("he", for ReLU), sqrt(2/(n_in+n_out)) ("xavier", for tanh), sqrt(1/n_in)
-    ("lecun") or 1 ("normal"); "zeros" gives zero weights. Biases start at zero. ``rng``
-    (None, an int or a Generator: pass one to all layers so they differ); ``dtype`` np.float32
-    or np.float64. After backward: ``dW``, ``db`` and ``grad_input`` (the ``dL/dx`` returned,
-    read by the gradient monitor).
+    ``init`` draws ``W`` from N(0, (gain std)²), std = sqrt(2/n_in) ("he"), sqrt(2/(n_in+n_out))
+    ("xavier"), sqrt(1/n_in) ("lecun"), 1 ("normal"), or 0 ("zeros"); ``rng`` None, an int or a
+    Generator; ``dtype`` np.float32 or np.float64. Backward leaves ``dW``, ``db``, ``grad_input``.
     """
 
     _cache = ("x", "grad_input")
@@ -175,27 +154,8 @@ class Tanh(Layer):
         return grad_out * (1 - out * out)
 
 
-class Sigmoid(Layer):
-    """``sigmoid(x) = 1 / (1 + exp(-x))``, computed as ``(1 + tanh(x/2)) / 2`` (no overflow);
-    local derivative ``s (1 - s)``."""
-
-    _cache = ("out",)
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = 0.5 * (np.tanh(0.5 * x) + 1)
-        return self.out
-
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        s = self._cached("out")
-        return grad_out * (s * (1 - s))
-
-
 class Sequential(Layer):
-    """Layers applied in order; backward runs them in reverse (the chain rule).
-
-    ``params``/``grads`` are the layers' lists concatenated. Indexable, iterable, ``len``;
-    ``model.summary()`` shows the layers and parameter counts.
-    """
+    """Layers applied in order; backward runs them in reverse (the chain rule)."""
 
     def __init__(self, *layers: Layer) -> None:
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
@@ -249,11 +209,7 @@ class Sequential(Layer):
 
 
 class Residual(Layer):
-    """Skip connection ``y = x + block(x)``.
-
-    Local derivative: ``dL/dx = g + block.backward(g)``; the identity path carries the
-    gradient past the block unchanged, which is why deep residual networks train.
-    """
+    """Skip connection ``y = x + block(x)``: ``dL/dx = g + block.backward(g)``."""
 
     def __init__(self, block: Layer) -> None:
         self.block = check.has(block, "block", "forward", "backward", "params", "grads")
@@ -280,11 +236,10 @@ class Residual(Layer):
 
 
 def named_layers(model: Any, *, blocks: bool = False) -> Iterator[tuple[str, Any]]:
-    """The layers of a model in forward order, walking into Sequential and Residual.
+    """``(label, layer)`` in forward order, walking into Sequential and Residual.
 
-    Yields ``(label, layer)`` with labels like ``"0"``, ``"2"``, ``"1.block.0"``; with
-    ``blocks=True`` the containers below the top are yielded too, before their contents.
-    Raises ValueError if one layer object appears twice (it holds one forward's cache).
+    Labels look like ``"0"``, ``"1.block.0"``; ``blocks=True`` yields the inner containers too.
+    Raises ValueError if one layer object appears twice.
     """
     stack: list[tuple[str, Any]] = [("", model)]
     seen: dict[int, str] = {}
@@ -307,14 +262,12 @@ def named_layers(model: Any, *, blocks: bool = False) -> Iterator[tuple[str, Any
 def mlp(sizes: Sequence[int], *, activation: str = "relu", init: str | None = None,
         gain: float = 1.0, out_init: str | None = None, out_gain: float = 1.0,
         rng: None | int | np.random.Generator = 0, dtype: Any = np.float64) -> Sequential:
-    """A multilayer perceptron: Linear, activation, ..., Linear (no final activation).
+    """Linear, activation, ..., Linear: widths ``sizes`` from input to output.
 
-    ``sizes`` are the widths from input to output, e.g. ``[64, 128, 64, 10]``;
-    ``activation`` one of "relu", "tanh", "sigmoid"; ``init``/``gain`` for the hidden
-    layers (default "he" for ReLU, "xavier" otherwise), ``out_init``/``out_gain`` for the
-    output layer. One generator from ``rng`` serves all layers, so an int reproduces it.
+    ``activation`` "relu" or "tanh"; ``init``/``gain`` for the hidden layers (default
+    "he" for ReLU, else "xavier"), ``out_init``/``out_gain`` for the last; one generator.
     """
-    acts = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+    acts = {"relu": ReLU, "tanh": Tanh}
     act = acts[check.choice(activation, "activation", tuple(acts))]
     sizes = [check.integer(s, f"sizes[{i}]", 1) for i, s in enumerate(sizes)]
     if len(sizes) < 2:
@@ -345,7 +298,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 class _Loss:
     def __call__(self, pred: np.ndarray, target: Any) -> float:
-        return self.forward(pred, target)  # type: ignore[attr-defined]
+        return self.forward(pred, target)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -354,10 +307,8 @@ class _Loss:
 class SoftmaxCrossEntropy(_Loss):
     """Softmax then cross-entropy against integer labels, mean over the batch.
 
-    ``L = mean_i [logsumexp(z_i) - z_i[y_i]]`` with the log-sum-exp shift (no overflow);
-    its gradient is ``(softmax(z) - onehot(y)) / N``. Same value as
-    ``torch.nn.functional.cross_entropy``. Non-finite logits give a non-finite loss (that is
-    how training sees a blow-up); bad labels raise.
+    ``L = mean_i [logsumexp(z_i) - z_i[y_i]]``; gradient ``(softmax(z) - onehot(y)) / N``.
+    Non-finite logits give a non-finite loss (how training sees a blow-up); bad labels raise.
     """
 
     def __init__(self) -> None:
@@ -365,7 +316,6 @@ class SoftmaxCrossEntropy(_Loss):
         self.target: np.ndarray | None = None
 
     def forward(self, logits: np.ndarray, target: Any) -> float:
-        """Mean cross-entropy of ``logits`` (N, C) against labels ``target`` (N,) in [0, C)."""
         if not isinstance(logits, np.ndarray) or logits.dtype.kind != "f":
             raise TypeError(f"logits must be a float numpy array, got {type(logits).__name__}")
         target = np.asarray(target)
@@ -394,17 +344,13 @@ class SoftmaxCrossEntropy(_Loss):
         return grad
 
 
-
 class MSELoss(_Loss):
-    """Mean squared error over all elements, ``L = mean((pred - target)²)``; gradient
-    ``2 (pred - target) / pred.size``. Same as ``torch.nn.functional.mse_loss``; shapes must
-    match exactly (no silent broadcasting) and the target must be finite."""
+    """``L = mean((pred - target)²)``, gradient ``2 (pred - target) / size``; no broadcasting."""
 
     def __init__(self) -> None:
         self.diff: np.ndarray | None = None
 
     def forward(self, pred: np.ndarray, target: Any) -> float:
-        """Mean of the squared differences."""
         if not isinstance(pred, np.ndarray) or pred.dtype.kind != "f":
             raise TypeError(f"pred must be a float numpy array, got {type(pred).__name__}")
         target = check.array(target, "target", dtype=pred.dtype, empty=True)
@@ -415,11 +361,9 @@ class MSELoss(_Loss):
         return float(np.mean(self.diff * self.diff))
 
     def backward(self) -> np.ndarray:
-        """``2 (pred - target) / N`` with N the number of elements."""
         if self.diff is None:
             raise RuntimeError("MSELoss.backward called before forward")
         return self.diff * self.diff.dtype.type(2.0 / self.diff.size)
-
 
 
 def predict(model: Any, X: Any) -> np.ndarray:

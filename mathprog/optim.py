@@ -1,18 +1,10 @@
-"""Gradient-based optimizers with the semantics of ``torch.optim`` defaults, and ``minimize``.
+"""Gradient-based optimizers with ``torch.optim``'s semantics (notebooks 04 and 07), and
+``minimize``.
 
-Each optimizer updates a list of numpy arrays **in place**: ``opt.step(params, grads)``.
-State (velocities, moment estimates) is kept per parameter, created on the first step for the
-arrays given then; ``opt.reset()`` forgets it. Stepping other arrays (a new model's) without a
-reset, or listing one array twice, is refused: their state would be someone else's. Buffers
-take each parameter's dtype, so float32 parameters stay float32. Below, ``g`` is a gradient,
-``t`` the step count (from 1) and every operation is elementwise.
-
-Because every rule is elementwise, a learning-rate sweep can run in one go: stack the
-starting points as the columns of one array and, after construction, set ``opt.lr`` to a row
-of learning rates; it broadcasts over the columns (notebook 07 tunes its race this way).
-
-The update rules were checked against ``torch.optim`` (2.13, float64) to 1e-12 relative over
-100 steps: see ``tests/fixtures/make_fixtures.py``.
+``opt.step(params, grads)`` updates a list of arrays in place, keeping per-array state
+(created on the first step, in each array's dtype; ``opt.reset()`` forgets it). Every rule is
+elementwise, so ``opt.lr`` may be a row of learning rates over stacked starting points.
+Checked against ``torch.optim`` to 1e-12 over 100 steps (``tests/fixtures/make_fixtures.py``).
 """
 
 from __future__ import annotations
@@ -35,11 +27,7 @@ def _decay(value: Any, name: str) -> float:
 
 
 class Optimizer:
-    """Base class: checks ``params``/``grads`` and keeps per-position state.
-
-    Subclasses implement ``_update(p, g, state)`` for one array; ``state`` is a dict that
-    persists between steps for that position (empty on the first step).
-    """
+    """Base class: checks ``params``/``grads``; subclasses write ``_update(p, g, state)``."""
 
     def __init__(self, lr: float) -> None:
         self.lr = check.positive(lr, "lr")
@@ -59,7 +47,7 @@ class Optimizer:
         self._apply(params, self._check(params, grads))
 
     def _apply(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
-        """``step`` without the checks (for ``minimize``, which checks once)."""
+        """``step`` without the checks (``minimize`` checks once)."""
         if self._params is None:
             self._params = list(params)
             self._seen = (list(params), list(grads))
@@ -103,7 +91,6 @@ class Optimizer:
         raise NotImplementedError
 
     def _buffer(self, state: dict[str, np.ndarray], key: str, p: np.ndarray) -> np.ndarray:
-        """The zero-initialised buffer ``key`` for this position, in ``p``'s dtype."""
         if key not in state:
             state[key] = np.zeros_like(p)
         return state[key]
@@ -122,11 +109,9 @@ class SGD(Optimizer):
 
 
 class Momentum(Optimizer):
-    """Heavy-ball momentum, as ``torch.optim.SGD(lr, momentum=beta)``.
+    """Heavy-ball momentum (``torch.optim.SGD(lr, momentum=beta)``).
 
     ``v <- g`` on the first step, then ``v <- beta * v + g``; ``p <- p - lr * v``.
-    ``v`` accumulates past gradients, so steps along a consistent direction grow (up to
-    ``1 / (1 - beta)`` times), while components that flip sign cancel out.
     """
 
     nesterov = False
@@ -146,21 +131,13 @@ class Momentum(Optimizer):
 
 
 class Nesterov(Momentum):
-    """Nesterov momentum, as ``torch.optim.SGD(lr, momentum=beta, nesterov=True)``.
-
-    ``v <- g`` on the first step, then ``v <- beta * v + g``; ``p <- p - lr * (g + beta * v)``:
-    the step looks ahead by applying the momentum once more to the fresh gradient.
-    """
+    """Nesterov momentum: as :class:`Momentum`, but ``p <- p - lr * (g + beta * v)``."""
 
     nesterov = True
 
 
 class AdaGrad(Optimizer):
-    """AdaGrad, as ``torch.optim.Adagrad(lr, eps=eps)``.
-
-    ``s <- s + g^2`` (from ``s = 0``); ``p <- p - lr * g / (sqrt(s) + eps)``.
-    Each coordinate's step shrinks with the total squared gradient it has seen.
-    """
+    """AdaGrad: ``s <- s + g^2``; ``p <- p - lr * g / (sqrt(s) + eps)``."""
 
     def __init__(self, lr: float, eps: float = 1e-10) -> None:
         super().__init__(lr)
@@ -173,11 +150,7 @@ class AdaGrad(Optimizer):
 
 
 class RMSProp(Optimizer):
-    """RMSProp (non-centred), as ``torch.optim.RMSprop(lr, alpha=alpha, eps=eps)``.
-
-    ``s <- alpha * s + (1 - alpha) * g^2`` (from ``s = 0``); ``p <- p - lr * g / (sqrt(s) + eps)``.
-    Like AdaGrad, but old squared gradients are forgotten at rate ``1 - alpha``.
-    """
+    """RMSProp: ``s <- alpha * s + (1 - alpha) * g^2``; ``p <- p - lr * g / (sqrt(s) + eps)``."""
 
     def __init__(self, lr: float, alpha: float = 0.99, eps: float = 1e-8) -> None:
         super().__init__(lr)
@@ -192,12 +165,11 @@ class RMSProp(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam, as ``torch.optim.Adam(lr, betas=(beta1, beta2), eps=eps)``.
+    """Adam (``torch.optim.Adam(lr, betas=(beta1, beta2), eps=eps)``).
 
-    ``m <- beta1 * m + (1 - beta1) * g`` and ``v <- beta2 * v + (1 - beta2) * g^2`` (from zero);
-    bias-corrected ``m_hat = m / (1 - beta1^t)``, ``v_hat = v / (1 - beta2^t)``;
-    ``p <- p - lr * m_hat / (sqrt(v_hat) + eps)``. Momentum (``m``) with a per-coordinate
-    step size (``v``); the correction undoes the pull of the zero start in the first steps.
+    ``m <- beta1 m + (1 - beta1) g``, ``v <- beta2 v + (1 - beta2) g^2``;
+    ``p <- p - lr * m_hat / (sqrt(v_hat) + eps)`` with ``m_hat = m / (1 - beta1^t)``,
+    ``v_hat = v / (1 - beta2^t)``.
     """
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
@@ -224,10 +196,9 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 
 
 def make_optimizer(name: str, lr: float, beta: float | None = None) -> Optimizer:
-    """Build an optimizer by name (a key of ``OPTIMIZERS``, case-insensitive).
+    """An optimizer by name (a key of ``OPTIMIZERS``, any case).
 
-    ``beta`` sets Momentum's and Nesterov's ``beta`` and Adam's ``beta1``; ``None`` keeps the
-    default. Passing ``beta`` to sgd, adagrad or rmsprop is an error (they have no such knob).
+    ``beta`` is Momentum's and Nesterov's ``beta`` and Adam's ``beta1``; an error elsewhere.
     """
     cls = OPTIMIZERS[check.choice(name.lower() if isinstance(name, str) else name, "name",
                                   tuple(OPTIMIZERS))]
@@ -242,26 +213,18 @@ def make_optimizer(name: str, lr: float, beta: float | None = None) -> Optimizer
 
 @dataclass(repr=False)
 class Trajectory:
-    """The path of ``minimize``: every array has one row per recorded step (0 = the start).
+    """The path of ``minimize``: one row per recorded step (0 = the start).
 
     Attributes
     ----------
     xs : array (k+1, n)
-        Iterates; only finite ones are recorded.
+        The iterates (finite ones only).
     losses, grad_norms : array (k+1,)
-        ``f`` and the Euclidean norm of ``grad`` at each iterate.
-    diverged : bool
-        Whether the run was stopped for divergence.
-    diverged_at : int or None
-        The step at which it diverged: either the first step whose loss crossed the blow-up
-        limit (a finite iterate, recorded as the last row) or the first step whose loss,
-        iterate or gradient was not finite (not recorded: then ``len(xs) == diverged_at``).
-    diverged_value : float or None
-        The loss at that step (``inf``/``nan``, or the finite value past the blow-up limit).
+    diverged, diverged_at, diverged_value
+        Whether, at which step and at what loss it stopped; a non-finite step is not recorded.
     converged_at : int or None
-        First step whose gradient norm is ``<= tol`` (the run stops there).
+        First step whose gradient norm is ``<= tol``.
     message : str
-        What happened, in plain words.
     """
 
     xs: np.ndarray
@@ -275,12 +238,12 @@ class Trajectory:
 
     @property
     def steps(self) -> int:
-        """Number of optimizer steps recorded (``len(xs) - 1``)."""
+        """``len(xs) - 1``."""
         return len(self.xs) - 1
 
     @property
     def x(self) -> np.ndarray:
-        """The last recorded iterate."""
+        """The last iterate."""
         return self.xs[-1]
 
     def __repr__(self) -> str:
@@ -290,32 +253,24 @@ class Trajectory:
 def minimize(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
              x0: Any, optimizer: Optimizer, steps: int = 100, tol: float | None = None,
              blowup: float | None = 1e6) -> Trajectory:
-    """Run ``optimizer`` on ``f`` from ``x0`` for up to ``steps`` steps.
+    """Run ``optimizer`` (reset first) on ``f`` from ``x0`` for up to ``steps`` steps.
 
-    The optimizer is ``reset()`` first, so one instance can be reused run after run.
-
-    Stopping rules, checked after every step ``k``:
-
-    - divergence: the iterate, the loss or the gradient is not finite, or (unless ``blowup`` is
-      None) ``|f(x_k)| > blowup * max(1, |f(x0)|)``. A loss a million times its start is a run
-      flying off; waiting for overflow would take thousands of steps when the error only grows
-      by, say, 1.2x per step. The non-finite iterate itself is not recorded;
-    - convergence: ``tol`` is given and ``||grad(x_k)|| <= tol``.
+    Stops on divergence (a non-finite iterate, loss or gradient, or, unless ``blowup`` is None,
+    ``|f(x_k)| > blowup * max(1, |f(x0)|)``) or convergence (``||grad(x_k)|| <= tol``).
 
     Parameters
     ----------
     f, grad : callables
-        ``f(x) -> float`` and ``grad(x) -> array shaped like x`` (e.g. an objective ``obj`` and
-        ``obj.grad`` from ``mathprog.functions``).
+        ``f(x) -> float`` and ``grad(x) -> array shaped like x``.
     x0 : array (n,)
-        Start; float32 stays float32, anything else becomes float64. A number means ``(1,)``.
+        Start; float32 stays float32, anything else becomes float64.
     optimizer : Optimizer
     steps : int
         Maximum number of steps (>= 0).
     tol : float, optional
-        Gradient-norm tolerance for convergence.
+        Gradient-norm tolerance.
     blowup : float, optional
-        Blow-up factor for the divergence rule above; None disables it.
+        Blow-up factor of the divergence rule; None disables it.
 
     Returns
     -------
@@ -374,7 +329,7 @@ def minimize(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
 
 
 def _norm(g: np.ndarray) -> float:
-    """Euclidean norm; rescaled when g @ g overflows although g itself is finite."""
+    """Euclidean norm, rescaled when ``g @ g`` overflows."""
     gg = float(g @ g)
     if math.isfinite(gg):
         return math.sqrt(gg)
@@ -391,7 +346,6 @@ def _what_broke(loss: float, x: np.ndarray) -> str:
 
 
 def _start(x0: Any, f: Any) -> np.ndarray:
-    """``x0`` as a fresh 1-D float array (float32 kept, anything else float64), checked."""
     x = np.array(x0)
     if x.dtype.kind not in "biuf":
         raise TypeError(f"x0 must be a real numeric array, got dtype {x.dtype}")

@@ -1,18 +1,6 @@
-"""Reusable figures for the notebooks: pure functions that take data and return Axes.
-
-Every function draws on the ``ax`` it is given, or on a new figure made with
-:func:`matplotlib.pyplot.subplots` when ``ax`` is None, and returns the Axes (``ax.figure``
-is the Figure). Nothing here computes mathematics beyond evaluating a function on a grid;
-the numbers come from the caller (usually :mod:`mathprog.derivatives` or
-:mod:`mathprog.optim`).
-
-Figures
--------
-function_with_tangent    f, its tangent at x0 and (optionally) a secant of width h
-error_vs_h               finite-difference error against step size, log-log, best h marked
-contour                  level sets of a 2-D function (log-spaced by default)
-contour_with_paths       level sets with one or more labelled optimisation paths
-curves / loss_curves     several labelled curves, optionally on a log scale
+"""Reusable figures for the notebooks (01-09): each draws on ``ax`` (or a new figure) and
+returns the Axes; the mathematics comes from the caller (:mod:`mathprog.derivatives`,
+:mod:`mathprog.optim`, ...). pyplot is imported only when a new figure is needed.
 """
 
 from __future__ import annotations
@@ -20,19 +8,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
-__all__ = ["evaluate_grid", "function_with_tangent", "error_vs_h", "contour", "contour_with_paths",
-           "curves", "loss_curves"]
+from mathprog import _checks as check
+
+__all__ = ["evaluate_grid", "function_with_tangent", "error_vs_h", "contour_with_paths",
+           "curves", "loss_curves", "on_points"]
 
 Window = tuple[tuple[float, float], tuple[float, float]]
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
     if ax is None:
+        import matplotlib.pyplot as plt
+
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
     elif not isinstance(ax, Axes):
         raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
@@ -53,14 +44,12 @@ def _window(window: Any) -> Window:
     try:
         xw, yw = window
     except (TypeError, ValueError):
-        raise TypeError(
-            f"window must be ((xmin, xmax), (ymin, ymax)), got {window!r}"
-        ) from None
+        raise TypeError(f"window must be ((xmin, xmax), (ymin, ymax)), got {window!r}") from None
     return _interval(xw, "window[0]"), _interval(yw, "window[1]")
 
 
 def _labelled(data: Any, name: str, ndim: int) -> list[tuple[str | None, np.ndarray]]:
-    """Normalise one array, a list of arrays or a mapping label -> array to (label, array)."""
+    """One array, a list of arrays or a dict label -> array, as (label, array) pairs."""
     if isinstance(data, Mapping):
         items: list[tuple[str | None, Any]] = [(str(k), v) for k, v in data.items()]
     else:
@@ -68,108 +57,58 @@ def _labelled(data: Any, name: str, ndim: int) -> list[tuple[str | None, np.ndar
             arr = np.asarray(data, dtype=float)
         except (TypeError, ValueError):  # ragged: a list of arrays of different lengths
             arr = None
-        if arr is not None and arr.ndim == ndim:
-            items = [(None, arr)]
-        elif arr is not None and arr.ndim == ndim + 1:
-            items = [(None, a) for a in arr]
+        if arr is not None and arr.ndim in (ndim, ndim + 1):
+            items = [(None, arr)] if arr.ndim == ndim else [(None, a) for a in arr]
         elif isinstance(data, Sequence):
             items = [(None, v) for v in data]
         else:
-            raise TypeError(
-                f"{name} must be an array, a list of arrays or a dict label -> array, "
-                f"got {type(data).__name__}"
-            )
+            raise TypeError(f"{name} must be an array, a list of arrays or a dict label -> "
+                            f"array, got {type(data).__name__}")
     if not items:
         raise ValueError(f"{name} is empty")
-    out = []
-    for label, v in items:
-        arr = np.asarray(v, dtype=float)
+    out = [(label, np.asarray(v, dtype=float)) for label, v in items]
+    for label, arr in out:
         if arr.ndim != ndim:
             where = "" if label is None else f"[{label!r}]"
-            raise ValueError(
-                f"{name}{where} must have {ndim} dimension(s), got shape {arr.shape}"
-            )
-        out.append((label, arr))
+            raise ValueError(f"{name}{where} must have {ndim} dimension(s), got shape {arr.shape}")
     return out
+
+
+def on_points(f: Callable, xs: np.ndarray) -> np.ndarray:
+    """``f`` at an array of numbers, or of points stacked along axis 0: in one call if ``f``
+    is vectorised, else point by point."""
+    shape = xs.shape[1:] if xs.ndim > 2 else xs.shape
+    with np.errstate(all="ignore"):
+        try:
+            if (ys := np.asarray(f(xs), dtype=float)).shape == shape:
+                return ys
+        except (TypeError, ValueError, IndexError):
+            pass
+        pts = xs.reshape(len(xs), -1).T if xs.ndim > 2 else xs
+        return np.array([float(f(p)) for p in pts]).reshape(shape)
 
 
 def evaluate_grid(f: Callable[[np.ndarray], Any], window: Window,
         resolution: int = 200)-> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Evaluate a 2-D function on a regular grid.
-
-    Parameters
-    ----------
-    f : callable
-        Takes x of shape (2,) and returns a float. If it also accepts a stacked grid of shape
-        (2, ny, nx) and returns shape (ny, nx) (the objectives in :mod:`mathprog.functions`
-        do), the grid is evaluated in one call; otherwise point by point.
-    window : ((xmin, xmax), (ymin, ymax))
-    resolution : int
-        Grid points along each axis.
-
-    Returns
-    -------
-    X, Y, Z : arrays of shape (resolution, resolution)
-    """
+    """``X, Y, Z``, each ``(resolution, resolution)``: a 2-D ``f`` on a grid over ``window``."""
     (x0, x1), (y0, y1) = _window(window)
-    if int(resolution) < 2:
-        raise ValueError(f"resolution must be >= 2, got {resolution}")
-    n = int(resolution)
+    n = check.integer(resolution, "resolution", 2)
     X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
-    Z = None
-    try:
-        with np.errstate(all="ignore"):
-            Z = np.asarray(f(np.stack([X, Y])), dtype=float)
-    except (TypeError, ValueError, IndexError):
-        Z = None
-    if Z is None or Z.shape != X.shape:
-        with np.errstate(all="ignore"):
-            Z = np.array([float(f(np.array([x, y]))) for x, y in zip(X.ravel(), Y.ravel(),
-                                                                          strict=True)])
-        Z = Z.reshape(X.shape)
-    return X, Y, Z
-
-
-def _plot_function(f: Callable[[np.ndarray], Any], xlim: tuple[float, float], *,
-        ax: Axes | None = None, num: int = 400, label: str | None = None, **line_kw: Any)-> Axes:
-    """Plot ``f`` on the interval ``xlim`` (f is called on an array, or point by point)."""
-    ax = _axes(ax)
-    lo, hi = _interval(xlim)
-    xs = np.linspace(lo, hi, int(num))
-    try:
-        ys = np.asarray(f(xs), dtype=float)
-        if ys.shape != xs.shape:
-            raise ValueError
-    except (TypeError, ValueError):
-        ys = np.array([float(f(x)) for x in xs])
-    line_kw.setdefault("color", "C0")
-    ax.plot(xs, ys, label=label, **line_kw)
-    ax.set_xlim(lo, hi)
-    ax.set_xlabel("x")
-    ax.grid(alpha=0.3)
-    return ax
+    return X, Y, on_points(f, np.stack([X, Y]))
 
 
 def function_with_tangent(f: Callable[[float], Any], x0: float, slope: float, *,
         xlim: tuple[float, float] | None = None, h: float | None = None, ax: Axes | None = None,
         label: str = "f(x)")-> Axes:
-    """Plot f, its tangent line at ``x0`` with the given ``slope``, and a secant.
-
-    Parameters
-    ----------
-    f : callable
-    x0 : float
-        Point of tangency.
-    slope : float
-        f'(x0) (computed by the caller, e.g. with :func:`mathprog.derivatives.complex_step`).
-    xlim : (lo, hi), optional
-        Interval to draw; default ``x0 ± 2``.
-    h : float, optional
-        When given, also draw the forward secant through (x0, f(x0)) and (x0 + h, f(x0 + h)).
-    """
+    """``f`` on ``xlim`` (default ``x0 ± 2``), its tangent of ``slope`` at ``x0`` and, given
+    ``h``, the forward secant through ``x0`` and ``x0 + h``."""
     x0 = float(x0)
     lo, hi = _interval(xlim if xlim is not None else (x0 - 2.0, x0 + 2.0))
-    ax = _plot_function(f, (lo, hi), ax=ax, label=label)
+    ax = _axes(ax)
+    xs = np.linspace(lo, hi, 400)
+    ax.plot(xs, on_points(f, xs), color="C0", label=label)
+    ax.set(xlim=(lo, hi), xlabel="x")
+    ax.grid(alpha=0.3)
     ymin, ymax = ax.get_ylim()  # the function's range: the straight lines must not widen it
     y0 = float(f(x0))
     xs = np.array([lo, hi])
@@ -192,21 +131,14 @@ def error_vs_h(hs: ArrayLike, errors: Mapping[str, ArrayLike], *,
         mark_best: bool | Sequence[str] | Mapping[str, float] = True,
         references: Mapping[str, float] | None = None, ax: Axes | None = None, floor: float = 1e-18,
         legend_loc: str = "best")-> Axes:
-    """Absolute error of derivative estimates against the step size h, on log-log axes.
+    """Absolute error of derivative estimates against the step h, log-log.
 
     Parameters
     ----------
-    hs : array (k,)
-        Step sizes.
-    errors : dict label -> array (k,)
-        Absolute error of each method at each h. Zeros are drawn at ``floor`` (log axes
-        cannot show 0).
-    mark_best : bool, list of labels, or dict label -> h
-        Mark each method's smallest error (its measured optimal h); or only the methods
-        listed; or, with a dict, the point of each curve at the given h (e.g. a best step
-        found on a smoothed curve).
-    references : dict label -> h, optional
-        Vertical dotted lines, e.g. the theoretical optimal steps {"√ε": 1.5e-8}.
+    hs : array (k,) of positive steps
+    errors : dict label -> array (k,); zeros are drawn at ``floor``
+    mark_best : True (each curve's smallest error), a list of labels, or dict label -> h
+    references : dict label -> h, optional; dotted vertical lines, e.g. {"√ε": 1.5e-8}
     """
     ax = _axes(ax, (7.0, 4.5))
     hs = np.asarray(hs, dtype=float)
@@ -232,8 +164,7 @@ def error_vs_h(hs: ArrayLike, errors: Mapping[str, ArrayLike], *,
         ax.annotate(label, (float(h), 1.0), xycoords=("data", "axes fraction"),
                     xytext=(2, -12 - 12 * j), textcoords="offset points", fontsize="small",
                     color="0.3")
-    ax.set_xlabel("step size h")
-    ax.set_ylabel("absolute error")
+    ax.set(xlabel="step size h", ylabel="absolute error")
     ax.grid(alpha=0.3, which="major")
     ax.legend(loc=legend_loc, fontsize="small")
     return ax
@@ -249,46 +180,10 @@ def _levels(Z: np.ndarray, levels: int | ArrayLike, log_levels: bool) -> np.ndar
     span = zmax - zmin
     if span <= 0:
         return np.array([zmin])
-    if log_levels:
-        # Geometric spacing above the minimum: equal room for the valley floor and the walls.
+    if log_levels:  # geometric above the minimum: room for the valley floor and the walls
         lo = max(float(np.percentile(finite - zmin, 0.5)), span * 1e-5)
         return zmin + np.geomspace(lo, span, int(levels))
     return np.linspace(zmin, zmax, int(levels) + 2)[1:-1]
-
-
-def contour(f: Callable[[np.ndarray], Any], window: Window, *, ax: Axes | None = None,
-        levels: int | ArrayLike = 20, log_levels: bool = True, resolution: int = 200,
-        filled: bool = False, minimizer: ArrayLike | None = None, cmap: str = "viridis")-> Axes:
-    """Level sets of a 2-D function ``f`` over ``window``.
-
-    Parameters
-    ----------
-    levels : int or array
-        Number of levels, or the levels themselves.
-    log_levels : bool
-        With an integer ``levels``, space them geometrically above the minimum (shows both
-        the valley and the walls of functions like Rosenbrock).
-    filled : bool
-        Filled contours instead of lines.
-    minimizer : array (2,), optional
-        Marked with a star.
-    """
-    ax = _axes(ax, (6.0, 5.0))
-    X, Y, Z = evaluate_grid(f, window, resolution)
-    lv = _levels(Z, levels, log_levels)
-    if filled:
-        ax.contourf(X, Y, Z, levels=np.concatenate([lv, [np.inf]]), cmap=cmap, alpha=0.8)
-    else:
-        ax.contour(X, Y, Z, levels=lv, cmap=cmap, linewidths=0.8)
-    if minimizer is not None:
-        m = np.asarray(minimizer, dtype=float)
-        ax.plot([m[0]], [m[1]], "*", color="black", ms=12, label="minimum", zorder=5)
-    (x0, x1), (y0, y1) = _window(window)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    return ax
 
 
 def contour_with_paths(f: Callable[[np.ndarray], Any],
@@ -296,38 +191,37 @@ def contour_with_paths(f: Callable[[np.ndarray], Any],
         window: Window | None = None, ax: Axes | None = None, levels: int | ArrayLike = 20,
         log_levels: bool = True, resolution: int = 200, minimizer: ArrayLike | None = None,
         markers: bool = True, legend: bool = True)-> Axes:
-    """Level sets of ``f`` with optimisation paths drawn on top.
+    """Level sets of a 2-D ``f`` (log-spaced above the minimum) with optimisation paths on top.
 
     Parameters
     ----------
-    f : callable
-        2-D function (see :func:`evaluate_grid`).
-    paths : array (k, 2), list of arrays, or dict label -> array (k, 2)
-        Iterates, e.g. ``Trajectory.xs``. Points outside the window are clipped, so a
-        diverging path leaves the picture instead of rescaling it.
-    window : ((xmin, xmax), (ymin, ymax)), optional
-        Default: ``f.window`` if f has one, else the paths' bounding box with a margin.
-    minimizer : array (2,), optional
-        Default: ``f.minimizer`` if f has one.
-    markers : bool
-        Dots at each iterate (turn off for very long paths).
+    f : callable on points (2,), ideally on stacked grids too
+    paths : array (k, 2), list of arrays, or dict label -> array (k, 2); clipped to the window
+    window : ((xmin, xmax), (ymin, ymax)), optional; default ``f.window``, else the paths'
+    levels : int or array; how many levels, or the levels
+    minimizer : array (2,), optional; default ``f.minimizer``, marked with a star
+    markers : bool; a dot at each iterate
     """
     items = _labelled(paths, "paths", 2)
     for label, p in items:
         if p.shape[1] != 2:
             raise ValueError(f"each path must have shape (k, 2), got {p.shape}"
                              + ("" if label is None else f" for {label!r}"))
-    if window is None:
-        window = getattr(f, "window", None)
+    window = getattr(f, "window", None) if window is None else window
     if window is None:
         pts = np.concatenate([p[np.all(np.isfinite(p), axis=1)] for _, p in items])
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         pad = np.maximum(0.15 * (hi - lo), 0.5)
         window = ((lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + pad[1]))
-    if minimizer is None:
-        minimizer = getattr(f, "minimizer", None)
-    ax = contour(f, window, ax=ax, levels=levels, log_levels=log_levels,
-                 resolution=resolution, minimizer=minimizer)
+    minimizer = getattr(f, "minimizer", None) if minimizer is None else minimizer
+    ax = _axes(ax, (6.0, 5.0))
+    X, Y, Z = evaluate_grid(f, window, resolution)
+    ax.contour(X, Y, Z, levels=_levels(Z, levels, log_levels), cmap="viridis", linewidths=0.8)
+    if minimizer is not None:
+        m = np.asarray(minimizer, dtype=float)
+        ax.plot([m[0]], [m[1]], "*", color="black", ms=12, label="minimum", zorder=5)
+    (x0, x1), (y0, y1) = _window(window)
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="$x_1$", ylabel="$x_2$")
     colors = ["C3", "C1", "C0", "C4", "C5", "C6", "C2"]
     for i, (label, p) in enumerate(items):
         color = colors[i % len(colors)]
@@ -343,16 +237,13 @@ def curves(data: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
         x: ArrayLike | Mapping[str, ArrayLike] | None = None, log: bool = False, logx: bool = False,
         ax: Axes | None = None, xlabel: str = "", ylabel: str = "", title: str | None = None,
         markers: bool = False, styles: Mapping[str, Mapping[str, Any]] | None = None)-> Axes:
-    """Several labelled curves on one Axes.
+    """Several labelled curves on one Axes; they may differ in length.
 
     Parameters
     ----------
     data : array (k,), list of arrays, or dict label -> array
-        The y values. Curves may have different lengths (a run that stopped early).
-    x : array or dict label -> array, optional
-        Shared x values (default 0, 1, 2, ...), or one per label.
-    log, logx : bool
-        Log scale on y / x. Non-positive values are left out of a log axis.
+    x : array or dict label -> array, optional (default 0, 1, 2, ...)
+    log, logx : bool; log scale on y / x (non-positive values are left out)
     styles : dict label -> matplotlib keyword arguments, optional
     """
     ax = _axes(ax)
@@ -366,9 +257,7 @@ def curves(data: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
         if xs.shape != y.shape:
             raise ValueError(f"x has {xs.shape[0]} values but curve {label!r} has {len(y)}")
         kw: dict[str, Any] = {"color": f"C{i}", "lw": 1.5}
-        if markers:
-            kw["marker"] = "o"
-            kw["ms"] = 4
+        kw.update({"marker": "o", "ms": 4} if markers else {})
         kw.update((styles or {}).get(label, {}) if label is not None else {})
         y = np.where(np.isfinite(y) & ((y > 0) | (not log)), y, np.nan)
         ax.plot(xs, y, label=label, **kw)
@@ -390,10 +279,6 @@ def loss_curves(losses: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLik
         x: ArrayLike | Mapping[str, ArrayLike] | None = None, log: bool = True,
         ax: Axes | None = None, xlabel: str = "step", ylabel: str = "loss",
         title: str | None = None, styles: Mapping[str, Mapping[str, Any]] | None = None)-> Axes:
-    """Loss against step (or epoch) for one or more labelled runs, log scale by default.
-
-    A run that diverged simply ends (non-finite values are not drawn); say so in the title
-    or the legend label, e.g. ``{"lr = 0.3 (diverged at step 12)": losses}``.
-    """
+    """Loss against step for labelled runs, log scale; a diverged run simply ends."""
     return curves(losses, x=x, log=log, ax=ax, xlabel=xlabel, ylabel=ylabel, title=title,
                   styles=styles)

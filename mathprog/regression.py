@@ -1,18 +1,6 @@
-"""Linear regression from scratch: the model, the loss, its gradient, and two ways to fit.
-
-The model predicts ``y_hat = X @ w + b``. The loss is the mean squared error
-
-    L(w, b) = (1/n) sum_i (x_i . w + b - y_i)^2,
-
-and the chain rule (outer function ``r^2``, inner function the residual
-``r_i = x_i . w + b - y_i``) gives its gradient
-
-    dL/dw = (2/n) X^T r,        dL/db = (2/n) sum_i r_i.
-
-Setting the gradient to zero gives the normal equations, solved directly by
-:func:`fit_closed_form` (``np.linalg.lstsq``); :func:`fit_gd` walks downhill instead, with
-full-batch, stochastic (``batch_size=1``) or mini-batch steps. :class:`LeastSquares` wraps
-the loss as an objective over ``theta = (w, b)`` for the plotting and widget helpers.
+"""Linear regression from scratch (notebook 05): ``y_hat = X @ w + b``, the mean squared error
+``L = mean(r**2)`` with residuals ``r = X @ w + b - y``, and by the chain rule its gradient
+``dL/dw = (2/n) X^T r``, ``dL/db = (2/n) sum(r)``; fitted in one solve or by gradient descent.
 """
 
 from __future__ import annotations
@@ -60,15 +48,7 @@ def mse(X: Any, y: Any, w: Any, b: float = 0.0) -> float:
 
 
 def mse_grad(X: Any, y: Any, w: Any, b: float = 0.0) -> tuple[np.ndarray, float]:
-    """Gradient of :func:`mse` with respect to ``(w, b)``, by the chain rule.
-
-    Returns
-    -------
-    grad_w : array (d,)
-        ``(2/n) X^T r`` with residuals ``r = X @ w + b - y``.
-    grad_b : float
-        ``(2/n) sum(r)``.
-    """
+    """Gradient ``((2/n) X^T r, (2/n) sum(r))`` of :func:`mse` with respect to ``(w, b)``."""
     X, y = _check_xy(X, y)
     w, b = _check_wb(w, b, X.shape[1])
     r = X @ w + b - y
@@ -77,13 +57,7 @@ def mse_grad(X: Any, y: Any, w: Any, b: float = 0.0) -> tuple[np.ndarray, float]
 
 
 def fit_closed_form(X: Any, y: Any) -> tuple[np.ndarray, float]:
-    """Least-squares weights and bias in one solve (``np.linalg.lstsq`` on ``[X, 1]``).
-
-    Returns
-    -------
-    w : array (d,)
-    b : float
-    """
+    """Least-squares ``(w, b)`` in one solve (``np.linalg.lstsq`` on ``[X, 1]``)."""
     X, y = _check_xy(X, y)
     A = np.hstack([X, np.ones((len(X), 1))])
     theta = np.linalg.lstsq(A, y, rcond=None)[0]
@@ -98,15 +72,13 @@ def standardize(X: Any, mean: Any = None,
     ----------
     X : array (n, d)
     mean, std : arrays (d,), optional
-        Statistics to use instead of X's own: pass the *training* set's so that test data are
-        scaled the same way. Give both or neither.
+        The training set's statistics, to scale test data the same way; both or neither.
 
     Returns
     -------
     X_scaled : array (n, d)
     mean, std : arrays (d,)
-        The statistics used. A constant column gets std 1 (it becomes all zeros instead of
-        a division by zero).
+        The statistics used; a constant column gets std 1.
     """
     X = check.array(X, "X", ndim=2)
     if (mean is None) != (std is None):
@@ -124,47 +96,31 @@ def standardize(X: Any, mean: Any = None,
 
 
 def to_original_units(w: Any, b: float, mean: Any, std: Any)-> tuple[np.ndarray, float]:
-    """Convert weights fitted on standardised features back to the raw features.
+    """Weights fitted on standardised features, converted back to the raw ones.
 
     ``w . (x - mean)/std + b = (w/std) . x + (b - sum(w mean/std))``.
     """
     w, mean, std = (check.array(v, k, ndim=1) for v, k in ((w, "w"), (mean, "mean"), (std, "std")))
-    if not (w.shape == mean.shape == std.shape and w.ndim == 1):
-        raise ValueError(
-            f"w, mean and std must be 1-D with the same shape, got {w.shape}, {mean.shape}, "
-            f"{std.shape}"
-        )
+    if not w.shape == mean.shape == std.shape:
+        raise ValueError(f"w, mean and std must have the same shape, got {w.shape}, "
+                         f"{mean.shape}, {std.shape}")
     w_raw = w / std
     return w_raw, check.number(b, "b") - float(w_raw @ mean)
 
 
 @dataclass(repr=False)
 class GDResult:
-    """What :func:`fit_gd` found and how it got there.
-
-    Unpacks as ``w, b, losses = fit_gd(...)``.
+    """What :func:`fit_gd` found; unpacks as ``w, b, losses = fit_gd(...)``.
 
     Attributes
     ----------
-    weights : array (d,)
-    bias : float
-    losses : array (epochs_run + 1,)
-        Full-data MSE at the start and after each epoch.
-    step_losses : array (steps + 1,)
-        Full-data MSE at the start and after every update (mini-batch runs take many steps
-        per epoch).
-    samples_seen : array (steps + 1,)
-        Per-sample gradient evaluations made before each entry of ``step_losses`` (the last
-        batch of an epoch may be smaller than ``batch_size``).
-    batch_size : int
-    steps : int
-        Updates made (gradient evaluations on ``batch_size`` samples each).
-    diverged : bool
-    diverged_at : int or None
-        The update at which the run was stopped for divergence.
-    diverged_value : float or None
-    converged_at : int or None
-        First update after which the full-data gradient norm was ``<= tol``.
+    weights, bias : the fitted model
+    losses : full-data MSE at the start and after each epoch
+    step_losses : full-data MSE at the start and after every update
+    samples_seen : per-sample gradients computed before each entry of ``step_losses``
+    batch_size, steps : int
+    diverged, diverged_at, diverged_value : whether, at which update and at what loss it stopped
+    converged_at : first update after which the gradient norm was ``<= tol``, or None
     message : str
     """
 
@@ -197,21 +153,18 @@ def fit_gd(X: Any, y: Any, lr: float, epochs: int, batch_size: int | None = None
     X : array (n, d)
     y : array (n,)
     lr : float
-        Learning rate (step size).
+        Learning rate η.
     epochs : int
         Passes over the data.
     batch_size : int, optional
-        None: full-batch gradient descent (one step per epoch). 1: stochastic gradient
-        descent. Otherwise mini-batches; the data are shuffled every epoch by one
-        ``np.random.default_rng(seed)``, so runs are reproducible.
+        None: full batch; 1: stochastic; else mini-batches, reshuffled every epoch by ``seed``.
     seed : int
     w0, b0 : optional
         Start (default zeros).
     tol : float, optional
-        Stop once the full-data gradient norm ``||(dL/dw, dL/db)||`` is ``<= tol``.
+        Stop once the full-data gradient norm is ``<= tol``.
     blowup : float
-        Divergence: stop when the loss is not finite or exceeds ``blowup * max(1, L0)``
-        (as :func:`mathprog.optim.minimize` does).
+        Stop (diverged) when the loss is not finite or exceeds ``blowup * max(1, L0)``.
 
     Returns
     -------
@@ -273,26 +226,19 @@ def fit_gd(X: Any, y: Any, lr: float, epochs: int, batch_size: int | None = None
 class LeastSquares:
     """The MSE of a linear model as an objective over ``theta = (w_1, ..., w_d, b)``.
 
-    Follows the :mod:`mathprog.functions` protocol: ``obj(theta)`` for theta of shape
-    ``(d+1,)`` gives a float and for a stacked grid ``(d+1, *grid)`` an array of shape
-    ``grid`` (contour plots); ``obj.grad(theta)``; ``minimizer``, ``minimum``, ``x0``,
-    ``window`` (2-D only), ``name``; and the curvature the learning rate must respect:
-    the Hessian is the constant ``H = (2/n) A^T A`` with ``A = [X, 1]``, ``L`` its largest
-    eigenvalue (gradient descent is stable for ``lr < 2/L``), ``mu`` its smallest and
-    ``condition_number = L/mu`` (how long and thin the valley is).
+    The :mod:`mathprog.functions` protocol (points and stacked grids), plus the constant Hessian
+    ``H = (2/n) A^T A`` with ``A = [X, 1]``, its eigenvalues ``L``, ``mu`` and
+    ``condition_number = L/mu``: gradient descent is stable for ``lr < 2/L``.
     """
 
     def __init__(self, X: Any, y: Any, name: str = "least squares") -> None:
         X, y = _check_xy(X, y)
         self.X, self.y = X, y
-        self.n, d = X.shape
-        self.dim = d + 1
-        self.name = name
+        self.n, self.dim, self.name = len(X), X.shape[1] + 1, name
         A = np.hstack([X, np.ones((self.n, 1))])
         self.hessian = (2.0 / self.n) * (A.T @ A)
         eig = np.linalg.eigvalsh(self.hessian)
-        self.L = float(eig[-1])
-        self.mu = float(eig[0])
+        self.L, self.mu = float(eig[-1]), float(eig[0])
         self.condition_number = self.L / self.mu if self.mu > 0 else math.inf
         w, b = fit_closed_form(X, y)
         self.minimizer = np.append(w, b)
@@ -301,16 +247,13 @@ class LeastSquares:
 
     @property
     def window(self) -> tuple[tuple[float, float], tuple[float, float]]:
-        """A plotting window around the minimiser that includes the start (2-D only)."""
+        """A plotting window around the minimiser and the start (one feature only)."""
         if self.dim != 2:
             raise AttributeError("window is defined for one feature (theta = (w, b)) only")
         pts = np.array([self.minimizer, self.x0])
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         pad = np.maximum(0.5 * (hi - lo), 1.0)
-        return (float(lo[0] - pad[0]), float(hi[0] + pad[0])), (
-            float(lo[1] - pad[1]),
-            float(hi[1] + pad[1]),
-        )
+        return tuple((float(a - p), float(z + p)) for a, z, p in zip(lo, hi, pad, strict=True))
 
     def __call__(self, theta: Any) -> Any:
         theta = np.asarray(theta, dtype=np.float64)
@@ -333,7 +276,5 @@ class LeastSquares:
         return np.append((2.0 / self.n) * (self.X.T @ r), 2.0 * float(r.sum()) / self.n)
 
     def __repr__(self) -> str:
-        return (
-            f"LeastSquares(n={self.n}, d={self.dim - 1}, L={self.L:.4g}, "
-            f"condition_number={self.condition_number:.4g})"
-        )
+        return (f"LeastSquares(n={self.n}, d={self.dim - 1}, L={self.L:.4g}, "
+                f"condition_number={self.condition_number:.4g})")

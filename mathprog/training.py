@@ -1,12 +1,6 @@
-"""Training a :mod:`mathprog.nn` model: the mini-batch loop, clipping, and what it records.
-
-:func:`train` runs forward, loss, backward, optional clipping and ``optimizer.step`` for every
-mini-batch and records a :class:`History`: losses and accuracies per epoch and, per step, the
-gradient norms of every Linear layer, both ``||dL/dW||`` and the gradient flowing into the
-layer's input ``||dL/dh||`` (where explosion shows first in deep ReLU networks). It stops at
-the first non-finite loss or gradient and says where; :func:`mathprog.diagnostics.diagnose`
-reads the history. Gradient clipping has PyTorch's semantics (``clip_grad_norm_``,
-``clip_grad_value_``).
+"""Training a :mod:`mathprog.nn` model (notebooks 06, 07, 09): the mini-batch loop, clipping
+with PyTorch's semantics, and the :class:`History` it records (losses, and per step the
+gradient norms ``||dL/dW||`` and ``||dL/dh||`` of every Linear layer).
 """
 
 from __future__ import annotations
@@ -21,8 +15,7 @@ import numpy as np
 from mathprog import _checks as check
 from mathprog.nn import MSELoss, SoftmaxCrossEntropy, linear_layers, named_layers
 
-__all__ = ["clip_by_norm", "clip_by_value", "global_norm", "GradientMonitor", "History",
-           "train"]
+__all__ = ["clip_by_norm", "clip_by_value", "global_norm", "History", "train"]
 
 
 def _grads(grads: Any) -> list[np.ndarray]:
@@ -41,34 +34,22 @@ def _sq(g: np.ndarray) -> float:
 
 
 def global_norm(grads: Sequence[np.ndarray] | np.ndarray) -> float:
-    """Euclidean norm of all gradients together, ``sqrt(sum_i ||g_i||²)``.
-
-    ``inf`` if an entry is infinite, ``nan`` if one is NaN (as PyTorch). Squares that overflow
-    the dtype (float32 above 3.4e38) are recomputed in float64 after rescaling, so finite
-    gradients always give a finite norm.
-    """
+    """``sqrt(sum_i ||g_i||²)``: inf or nan as PyTorch, finite for finite gradients."""
     grads = _grads(grads)
     with np.errstate(over="ignore", invalid="ignore"):
-        sq = sum(_sq(g) for g in grads)
-        if math.isfinite(sq):
-            return math.sqrt(sq)
-        if any(np.isnan(g).any() for g in grads):
-            return math.nan
-        if not all(np.isfinite(g).all() for g in grads):
-            return math.inf
-        big = max(float(np.abs(g).max()) for g in grads if g.size)  # squares overflowed
-        return big * math.sqrt(sum(_sq(g.astype(np.float64) / big) for g in grads))
+        sq = sum(_sq(g) for g in grads)  # in the gradients' dtype, as the step's own norm
+        if sq == math.inf and all(np.isfinite(g).all() for g in grads):  # squares overflowed
+            big = max(float(np.abs(g).max()) for g in grads if g.size)
+            return big * math.sqrt(sum(_sq(g.astype(np.float64) / big) for g in grads))
+        return math.sqrt(sq)
 
 
 def clip_by_norm(grads: Sequence[np.ndarray] | np.ndarray, max_norm: float, *,
                  in_place: bool = False) -> tuple[list[np.ndarray], float]:
-    """Rescale all gradients together so that their global norm is at most ``max_norm``.
+    """Scale all gradients by ``max_norm / (total + 1e-6)`` if their global norm exceeds it.
 
-    PyTorch ``clip_grad_norm_``: when the total norm exceeds ``max_norm`` every gradient is
-    multiplied by ``max_norm / (total + 1e-6)`` (directions kept). Returns the gradients (new
-    arrays, or the given ones scaled in place with ``in_place=True``) and the norm *before*
-    clipping. A non-finite norm scales nothing (PyTorch would spread the NaN everywhere), so
-    the caller sees the bad values.
+    PyTorch's ``clip_grad_norm_``, except that a non-finite norm scales nothing. Returns the
+    gradients (copies, or the same arrays with ``in_place=True``) and the norm before clipping.
     """
     grads, max_norm = _grads(grads), check.positive(max_norm, "max_norm")
     total = global_norm(grads)
@@ -82,91 +63,36 @@ def clip_by_norm(grads: Sequence[np.ndarray] | np.ndarray, max_norm: float, *,
 
 def clip_by_value(grads: Sequence[np.ndarray] | np.ndarray, clip_value: float, *,
                   in_place: bool = False) -> list[np.ndarray]:
-    """Clamp every entry to ``[-clip_value, clip_value]`` (PyTorch ``clip_grad_value_``).
-
-    Unlike clipping the norm this changes the gradient's direction; NaN stays NaN.
-    """
+    """Clamp every entry to ``[-clip_value, clip_value]`` (PyTorch ``clip_grad_value_``)."""
     grads, c = _grads(grads), check.positive(clip_value, "clip_value")
     return [np.clip(g, -c, c, out=g if in_place else None) for g in grads]
 
 
-class GradientMonitor:
-    """Per-step gradient norms of a list of Linear-like layers.
-
-    After each backward pass :meth:`record` appends, for every layer, ``||dL/dW||`` and the
-    norm of the gradient that flowed into its input, ``||dL/dh||`` (``layer.grad_input``): in
-    an exploding ReLU network the weight gradients can stay flat across depth while
-    ``dL/dh`` grows layer after layer. ``names`` label the layers (default "layer1", ...).
-    """
-
-    def __init__(self, layers: Sequence[Any], names: Sequence[str] | None = None) -> None:
-        self.layers = [check.has(m, f"layers[{i}]", "dW", "grad_input")
-                       for i, m in enumerate(layers)]
-        self.names = [str(n) for n in names or [f"layer{i + 1}" for i in range(len(layers))]]
-        if len(self.names) != len(self.layers):
-            raise ValueError(f"names has {len(self.names)} entries for {len(self.layers)} layers")
-        self._rows: list[tuple[list[float], list[float]]] = []
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def record(self, squares: dict[int, float] | None = None) -> None:
-        """Append the current norms (call right after the model's backward pass).
-
-        ``squares`` maps ``id(array)`` to its squared norm when the caller has them already
-        (``train`` sums them for the global norm: 3 fewer dot products per step, measured).
-        """
-        sq = squares or {}
-        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is recorded as inf
-            w = [math.sqrt(sq[id(m.dW)] if id(m.dW) in sq else _sq(m.dW)) for m in self.layers]
-            h = [math.nan if m.grad_input is None else math.sqrt(_sq(m.grad_input))
-                 for m in self.layers]
-        self._rows.append((w, h))
-
-    def skip(self) -> None:
-        """Append a row of NaN: a step whose backward pass never ran (non-finite loss)."""
-        self._rows.append(([math.nan] * len(self.layers), [math.nan] * len(self.layers)))
-
-    def _column(self, k: int) -> np.ndarray:
-        return np.array([r[k] for r in self._rows], dtype=np.float64).reshape(
-            len(self._rows), len(self.layers))
-
-    @property
-    def weight_grad_norms(self) -> np.ndarray:
-        """``||dL/dW||`` per step and layer, shape ``(steps, n_layers)``."""
-        return self._column(0)
-
-    @property
-    def input_grad_norms(self) -> np.ndarray:
-        """``||dL/dh||``, the gradient into each layer's input, ``(steps, n_layers)``."""
-        return self._column(1)
+def _layer_norms(layers: list[Any], squares: dict[int, float]) -> list[float]:
+    """``||dL/dW||`` then ``||dL/dh||`` (the gradient into the input) of each Linear layer."""
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is recorded as inf
+        w = [math.sqrt(squares[id(m.dW)] if id(m.dW) in squares else _sq(m.dW)) for m in layers]
+        return w + [math.sqrt(_sq(m.grad_input)) for m in layers]
 
 
 @dataclass(repr=False)
 class History:
-    """What :func:`train` saw, epoch by epoch and step by step.
-
-    Per-step arrays have one row per attempted step; a step whose loss was non-finite has NaN
-    gradient norms (its backward never ran).
+    """What :func:`train` saw, per epoch and per attempted step.
 
     Attributes
     ----------
-    epoch_loss, epoch_acc : list of float
-        Mean training loss and accuracy (classification only) per epoch, over the batches as
-        they were seen; the epoch that blew up gets the non-finite loss.
-    val_loss, val_acc : list of float
-        On ``validation`` after each epoch.
+    epoch_loss, epoch_acc, val_loss, val_acc : list of float
+        Per epoch (accuracy for classification only; the epoch that blew up gets its loss).
     step_loss, total_grad_norm : ndarray (steps,)
         Loss and global gradient norm (before clipping) per step.
     layer_names : list of str
-        The Linear layers from input to output, e.g. ``"linear1 (64→128)"``.
+        The Linear layers, e.g. ``"linear1 (64→128)"``.
     weight_grad_norms, input_grad_norms : ndarray (steps, n_linear)
-        ``||dL/dW||`` and ``||dL/dh||`` per step and Linear layer (NaN without ``monitor``).
-    nonfinite_at : (epoch, step) or None
-        1-based epoch and 0-based step where the loss or a gradient first went non-finite.
-    nonfinite_kind : "loss", "gradient" or None
+        ``||dL/dW||`` and ``||dL/dh||`` (NaN without ``monitor`` or where backward never ran).
+    nonfinite_at, nonfinite_kind : (epoch, step) or None; "loss", "gradient" or None
+        Where (1-based epoch, 0-based step) the loss or a gradient first went non-finite.
     lr, batch_size, clip_norm, clip_value, epochs, seed, optimizer, dtype, steps_per_epoch
-        The configuration of the run.
+        The run's configuration.
     """
 
     epoch_loss: list[float] = field(default_factory=list)
@@ -192,22 +118,20 @@ class History:
 
     @property
     def diverged(self) -> bool:
-        """True if training stopped at a non-finite loss or gradient."""
+        """Whether training stopped at a non-finite loss or gradient."""
         return self.nonfinite_at is not None
 
     @property
     def epochs_run(self) -> int:
-        """Epochs started (the last one may have stopped early)."""
         return len(self.epoch_loss)
 
     @property
     def final_loss(self) -> float:
-        """Last epoch's training loss (nan if no epoch ran)."""
+        """Last epoch's training loss (nan if none ran)."""
         return self.epoch_loss[-1] if self.epoch_loss else float("nan")
 
     @property
     def message(self) -> str:
-        """One line in plain words."""
         if self.nonfinite_at is not None:
             epoch, step = self.nonfinite_at
             return (f"non-finite {self.nonfinite_kind} at epoch {epoch} (step {step}); "
@@ -216,7 +140,7 @@ class History:
 
     @property
     def epoch_of_step(self) -> np.ndarray:
-        """The 1-based epoch of every recorded step, shape ``(steps,)``."""
+        """The 1-based epoch of every step."""
         return np.arange(len(self.step_loss)) // max(self.steps_per_epoch, 1) + 1
 
     def __repr__(self) -> str:
@@ -228,7 +152,7 @@ class History:
                 f"batch_size={self.batch_size}{clip}: {self.message})")
 
     def log(self) -> str:
-        """The epoch log, one line per epoch, like ``Epoch 1: loss = 2.305``."""
+        """One line per epoch, like ``Epoch 1: loss = 2.305``."""
         return "\n".join(self._line(i) for i in range(len(self.epoch_loss)))
 
     def _line(self, i: int) -> str:
@@ -242,7 +166,7 @@ class History:
 
 def _data(X: Any, y: Any, loss: Any, dt: np.dtype, n_in: int, n_out: int,
           name: str) -> tuple[Any, Any]:
-    """``X`` in the model's dtype and ``y`` checked against the loss, before any step runs."""
+    """``X`` in the model's dtype and ``y`` checked against the loss."""
     X = check.array(X, f"{name} X", ndim=2, dtype=dt)
     if X.shape[1] != n_in:
         raise ValueError(f"{name} X has {X.shape[1]} features, the training X {n_in}")
@@ -264,20 +188,20 @@ def _data(X: Any, y: Any, loss: Any, dt: np.dtype, n_in: int, n_out: int,
     return X, y
 
 
-def _step(model: Any, loss: Any, optimizer: Any, params: list, grads: list, mon: Any,
+def _step(model: Any, loss: Any, optimizer: Any, params: list, grads: list, mon: tuple | None,
           clip_norm: float | None, clip_value: float | None, xb: Any,
           yb: Any) -> tuple[float, float, Any]:
-    """One mini-batch: returns (loss, global gradient norm before clipping, outputs)."""
+    """One mini-batch: (loss, global gradient norm before clipping, outputs)."""
     out = model.forward(xb)
     value = loss.forward(out, yb)
     if not math.isfinite(value):
-        if mon is not None:
-            mon.skip()
+        if mon is not None:  # backward never ran: a row of NaN
+            mon[1].append([math.nan] * 2 * len(mon[0]))
         return value, math.nan, out
     model.backward(loss.backward())
     squares = {id(g): _sq(g) for g in grads}
     if mon is not None:
-        mon.record(squares)
+        mon[1].append(_layer_norms(mon[0], squares))
     total = math.sqrt(sum(squares.values()))
     if not math.isfinite(total):  # a NaN/inf, or squares that overflowed: the careful norm
         total = global_norm(grads)
@@ -293,7 +217,7 @@ def _step(model: Any, loss: Any, optimizer: Any, params: list, grads: list, mon:
 
 def _epoch(run: tuple, Xs: np.ndarray, ys: np.ndarray, hist: History, epoch: int,
            steps: list[tuple[float, float]], classify: bool) -> bool:
-    """One pass over the shuffled data, recorded in ``hist``; True if it blew up."""
+    """One pass over the shuffled data; True if it blew up."""
     total_loss, correct, n = 0.0, 0, len(Xs)
     for start in range(0, n, hist.batch_size):
         xb, yb = Xs[start:start + hist.batch_size], ys[start:start + hist.batch_size]
@@ -319,32 +243,29 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
           monitor: bool = True, verbose: bool | int = False) -> History:
     """Mini-batch training with gradient monitoring and optional clipping.
 
-    Each step: forward, loss, backward, record the gradient norms, clip, ``optimizer.step``.
-    The data are shuffled every epoch by one ``np.random.default_rng(seed)``, so a run is
-    deterministic. Training stops at the first non-finite loss or gradient and records where
-    (overflow warnings are silenced inside the loop because the blow-up is reported instead).
-    Every argument, ``validation`` included, is checked before the first step.
+    Each step: forward, loss, backward, record the norms, clip, ``optimizer.step``; shuffled by
+    ``seed`` every epoch. Stops at the first non-finite loss or gradient and records where. Every
+    argument, ``validation`` included, is checked before the first step.
 
     Parameters
     ----------
-    model : Layer, e.g. a :class:`mathprog.nn.Sequential`; updated in place.
-    loss : SoftmaxCrossEntropy or MSELoss (or any object with forward/backward)
-    optimizer : object with ``step(params, grads)``, e.g. ``mathprog.optim.SGD(lr=0.1)``
-    X : array (n, features), converted once to the model's dtype
-    y : array (n,) of int labels, or float targets shaped like the model's output
+    model : a :class:`mathprog.nn.Layer`, e.g. ``Sequential``; updated in place.
+    loss : SoftmaxCrossEntropy, MSELoss, or any object with forward/backward.
+    optimizer : has ``step(params, grads)``, e.g. ``mathprog.optim.SGD(lr=0.1)``.
+    X : array (n, features)
+    y : int labels (n,), or float targets shaped like the model's output
     epochs : int
-    batch_size : int, default 32 (the last batch of an epoch may be smaller)
-    seed : int, default 0, of the shuffling
-    clip_norm : float, optional
-        Clip the global gradient norm to this value (:func:`clip_by_norm`).
-    clip_value : float, optional
-        Clamp every gradient entry to ``[-clip_value, clip_value]`` (before ``clip_norm``).
-    validation : (X_val, y_val), optional
-        Evaluated after each epoch (loss, and accuracy for classification).
-    monitor : bool, default True
-        Record per-layer gradient norms (the global norm is always recorded).
-    verbose : bool or int
-        Print the epoch log; an int k prints every k-th epoch.
+    batch_size : int, default 32
+    seed : int, default 0 (the shuffling)
+    clip_norm : float, optional; clip the global gradient norm (:func:`clip_by_norm`).
+    clip_value : float, optional; clamp every entry first (:func:`clip_by_value`).
+    validation : (X_val, y_val), optional; evaluated after each epoch.
+    monitor : bool, default True; record per-layer gradient norms.
+    verbose : bool or int; print the epoch log (an int k: every k-th epoch).
+
+    Returns
+    -------
+    History
     """
     check.has(model, "model", "forward", "backward", "params", "grads")
     check.has(loss, "loss", "forward", "backward")
@@ -369,7 +290,7 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
     classify = isinstance(loss, SoftmaxCrossEntropy)
     params, grads = model.params, model.grads  # the same arrays for the model's life
     named = linear_layers(model)
-    mon = GradientMonitor([m for _, m in named], [n for n, _ in named]) if monitor else None
+    mon = ([m for _, m in named], []) if monitor else None  # the layers and a row per step
     lr = getattr(optimizer, "lr", None)
     lr = float(lr) if isinstance(lr, (int, float)) else None
     hist = History(layer_names=[n for n, _ in named], lr=lr, batch_size=batch_size,
@@ -396,7 +317,7 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
         print(hist.message)
     hist.step_loss = np.array([s[0] for s in steps], dtype=np.float64)
     hist.total_grad_norm = np.array([s[1] for s in steps], dtype=np.float64)
-    nan = np.full((len(steps), len(named)), np.nan)
-    hist.weight_grad_norms = mon.weight_grad_norms if mon else nan
-    hist.input_grad_norms = mon.input_grad_norms if mon else nan.copy()
+    shape = (len(steps), 2, len(named))
+    rows = np.array(mon[1], dtype=np.float64).reshape(shape) if mon else np.full(shape, np.nan)
+    hist.weight_grad_norms, hist.input_grad_norms = rows[:, 0].copy(), rows[:, 1].copy()
     return hist

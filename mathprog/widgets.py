@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from mathprog import _checks as check
 from mathprog import explorer as xp
 from mathprog import ode, optim, regression
 from mathprog.explorer import EXPLORER_CLASS, FIGURE_CLASS, READOUT_CLASS, Explorer, fmt
@@ -84,8 +85,8 @@ def tangent_explorer(f: Callable[[float], float] | None = None, x0: float = 1.0,
                      label: str | None = None) -> TangentExplorer:
     """The secant of width ``h`` approaching the tangent at ``x0`` (notebook 01).
 
-    ``f`` real (default sin), ``df`` its derivative if known. Controls ``h`` (log, down to 1e-13
-    where round-off wins), ``x0`` (over ``xlim``), ``method``; right: the error against h.
+    ``f`` real (default sin), ``df`` its derivative if known; controls ``h`` (log, to 1e-13),
+    ``x0``, ``method``; right: the error against h.
     """
     if f is None:
         f, df, label = np.sin, df or np.cos, label or "sin(x)"
@@ -99,7 +100,7 @@ def tangent_explorer(f: Callable[[float], float] | None = None, x0: float = 1.0,
 
 
 class _Run:
-    """One objective as the lr explorer runs it: start, tolerance, f*, L, loss range, window."""
+    """One objective as the lr explorer runs it: start, tol, f*, L, loss range, window."""
 
     def __init__(self, objective: Any, x0: Any, L: float | None, tol: float | None) -> None:
         self.obj = xp.with_grad(objective)
@@ -187,7 +188,7 @@ class LrExplorer(Explorer):
         ax.grid(alpha=0.3), ax.legend(loc="upper center", fontsize="small")
 
     def _use(self, key: Any) -> None:
-        """Show one objective's static layer (raw or standardised) and set its ranges."""
+        """Show one objective's static layer (raw or standardised) and its ranges."""
         run, ax = self.runs[key], self.ax_f
         if self.n > 1 and key not in self._layers:  # contours over (x1, x2), the rest at x*
             w, rest = "w" if hasattr(run.obj, "X") else "x", ", the rest at x*" * (self.n > 2)
@@ -224,18 +225,16 @@ def lr_explorer(objective: Any = None, x0: Any = None, lr: float = 0.05, steps: 
                 lr_range: tuple[float, float] = (1e-3, 1.0), L: float | None = None,
                 tol: float | None = None, xlim: tuple[float, float] | None = None,
                 standardize: bool | None = None) -> LrExplorer:
-    """Gradient descent with an ``lr`` slider on which 1/L and 2/L are marked (04, 05).
+    """Gradient descent with an ``lr`` slider marking 1/L and 2/L (notebooks 04, 05).
 
-    ``objective(x)`` with ``.grad`` (default 5x² from x0 = 2); ``x0``, ``L`` default to its
-    ``.x0`` (else ones), ``.L``; ``tol`` to 1e-6 ‖∇f(x0)‖. ``lr``: log, 50 a decade, plus 1/L
-    and 2/L. Figure: f and the iterates (n = 1) or the path over contours of (x1, x2), and
-    f − f* by step. ``standardize=True/False``: toggle a least-squares objective on raw
-    features (``.X``, ``.y``) to the same data standardised.
+    ``objective`` has ``.grad`` (default 5x² from x0 = 2); ``x0``, ``L`` default to its ``.x0``,
+    ``.L``; ``tol`` to 1e-6 ‖∇f(x0)‖. ``standardize=True/False`` toggles a least-squares
+    objective (``.X``, ``.y``) between raw and standardised features.
     """
     if objective is None:
         objective, x0 = Quadratic([[10.0]], [0.0]), [2.0] if x0 is None else x0
     lr_range = xp.interval(lr_range, "lr_range", positive=True)
-    lr, steps = xp.number(lr, "lr", *lr_range), xp.count(steps)
+    lr, steps = xp.number(lr, "lr", *lr_range), check.integer(steps, "steps", 1)
     xlim = None if xlim is None else xp.interval(xlim, "xlim")
     if standardize is None:
         runs = {None: _Run(objective, x0, L, tol)}
@@ -322,10 +321,8 @@ def path_explorer(objective: Any = None, x0: Any = None, lr: float = 0.5, beta: 
                   optimizers: Sequence[str] | None = None) -> PathExplorer:
     """An optimizer's path over the contours of a 2-D objective (notebooks 04, 07).
 
-    ``objective`` (default a ravine) has ``.grad`` (and ``.x0``, ``.window``). Controls ``lr``,
-    ``beta`` (shown for momentum, nesterov, adam) and ``optimizer`` from ``optimizers`` (no
-    menu for one; default all, only sgd for ``optimizer="sgd", compare=None``). ``compare``:
-    that optimizer's path at the same lr, in grey.
+    Controls ``lr``, ``beta`` (momentum, nesterov, adam) and ``optimizer`` (from ``optimizers``);
+    ``compare``: that optimizer's path at the same lr, in grey. Default objective: a ravine.
     """
     objective = xp.with_grad(Ravine(condition_number=50.0) if objective is None else objective)
     x0 = xp.point(getattr(objective, "x0", None) if x0 is None else x0, "x0", 2)
@@ -338,8 +335,9 @@ def path_explorer(objective: Any = None, x0: Any = None, lr: float = 0.5, beta: 
                          f"got {optimizer!r}, {tuple(optimizers)!r}, {compare!r}")
     if (window := getattr(objective, "window", None) if window is None else window) is None:
         raise ValueError("window is required: the objective has no .window")
-    return PathExplorer(objective, x0, lr, beta, optimizer, xp.count(steps), lr_range,
-                        xp.number(tol, "tol", 1e-300), compare, window, tuple(optimizers)).refresh()
+    steps, tol = check.integer(steps, "steps", 1), xp.number(tol, "tol", 1e-300)
+    return PathExplorer(objective, x0, lr, beta, optimizer, steps, lr_range, tol, compare, window,
+                        tuple(optimizers)).refresh()
 
 
 class DirectionExplorer(Explorer):
@@ -382,10 +380,9 @@ class DirectionExplorer(Explorer):
 
 def direction_explorer(f: Callable | None = None, point: Any = (1.0, 0.5), angle: float = 0.0,
                        *, window: Any = None) -> DirectionExplorer:
-    """Turn a unit direction u at ``point``: the contour map with u, and D_u f against θ (03).
+    """A unit direction u = (cos θ, sin θ) turning at ``point``: D_u f against θ (03).
 
-    ``f`` takes a point (2,) (ideally a stacked grid); its ``.grad`` if it has one, else central
-    differences. Default x² + 3y² + xy. Control ``angle`` (degrees): u = (cos θ, sin θ).
+    Default f = x² + 3y² + xy; ``f.grad`` if it has one, else central differences.
     """
     f = (lambda p: p[0] ** 2 + 3 * p[1] ** 2 + p[0] * p[1]) if f is None else xp.function(f)
     point = xp.point(point, "point", 2)
@@ -441,10 +438,9 @@ class MotionExplorer(Explorer):
 
 
 def motion_explorer(dt: float = 0.1, t_end: float = 30.0) -> MotionExplorer:
-    """The spring x'' = −x from x = 1, v = 0 by explicit Euler, symplectic Euler and RK4
-    (:mod:`mathprog.ode`), slider ``dt`` (log, 0.01-1) (notebook 10). Left x(t) and cos t;
-    right the energy over its start: explicit Euler's grows (1 + dt² a step), symplectic
-    Euler's stays in a band of size O(dt), RK4's shrinks a little.
+    """The spring x'' = −x by explicit Euler, symplectic Euler and RK4, slider ``dt`` (10).
+
+    Left x(t) and cos t; right the energy over its start.
     """
     return MotionExplorer(xp.number(dt, "dt", 0.01, 1.0), xp.number(t_end, "t_end", 1.0, 1e4)
                           ).refresh()

@@ -1,4 +1,4 @@
-"""Tests for the gradient clipping and the gradient monitor of mathprog.training."""
+"""Tests for the gradient clipping and the gradient norms train records."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mathprog import nn
-from mathprog.training import GradientMonitor, clip_by_norm, clip_by_value, global_norm
+from mathprog import nn, optim, training
+from mathprog.training import clip_by_norm, clip_by_value, global_norm
 
 
 def _grads(seed: int, scale: float = 1.0) -> list[np.ndarray]:
@@ -113,25 +113,17 @@ def test_clipping_errors():
         global_norm(3.0)
 
 
-def test_gradient_monitor_records_layer_norms():
-    model = nn.mlp([3, 4, 2], rng=0)
-    layers = [layer for _, layer in nn.linear_layers(model)]
-    mon = GradientMonitor(layers, ["a", "b"])
-    mon.skip()
-    x = np.random.default_rng(0).standard_normal((5, 3))
-    dx = model.backward(model.forward(x))  # any upstream gradient will do
-    mon.record()
-    assert len(mon) == 2
-    w, h = mon.weight_grad_norms, mon.input_grad_norms
-    assert w.shape == h.shape == (2, 2) and np.isnan(w[0]).all()
-    np.testing.assert_allclose(w[1], [np.linalg.norm(model[0].dW), np.linalg.norm(model[2].dW)])
-    np.testing.assert_allclose(h[1], [np.linalg.norm(dx), np.linalg.norm(model[2].grad_input)])
-    assert GradientMonitor(layers).names == ["layer1", "layer2"]
-    assert GradientMonitor(layers).weight_grad_norms.shape == (0, 2)
-
-
-def test_gradient_monitor_errors():
-    with pytest.raises(TypeError, match=r"^layers\[0\]"):
-        GradientMonitor([nn.ReLU()])
-    with pytest.raises(ValueError, match="names"):
-        GradientMonitor([nn.Linear(2, 2, rng=0)], ["a", "b"])
+def test_train_records_each_linear_layers_gradient_norms():
+    X = np.random.default_rng(0).standard_normal((6, 3))
+    y = np.array([0, 1, 0, 1, 1, 0])
+    model, loss = nn.mlp([3, 4, 2], rng=0), nn.SoftmaxCrossEntropy()
+    loss.forward(model.forward(X), y)  # the full batch's gradients before the one step
+    dx = model.backward(loss.backward())
+    w = [np.linalg.norm(model[0].dW), np.linalg.norm(model[2].dW)]
+    h = [np.linalg.norm(dx), np.linalg.norm(model[2].grad_input)]
+    hist = training.train(model, loss, optim.SGD(0.1), X, y, epochs=1, batch_size=6)
+    assert hist.weight_grad_norms.shape == hist.input_grad_norms.shape == (1, 2)
+    np.testing.assert_allclose(hist.weight_grad_norms[0], w, rtol=1e-12)
+    np.testing.assert_allclose(hist.input_grad_norms[0], h, rtol=1e-12)
+    off = training.train(model, loss, optim.SGD(0.1), X, y, epochs=1, batch_size=6, monitor=False)
+    assert off.weight_grad_norms.shape == (1, 2) and np.isnan(off.weight_grad_norms).all()

@@ -75,7 +75,7 @@ def test_relative_error_bad_input():
 # --------------------------------------------------------------------------- correct models
 
 
-@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
 def test_correct_model_passes(activation):
     X, y = make_batch()
     model = make_model(activation=activation)

@@ -59,7 +59,7 @@ def test_linear_backward_matches_central_differences(shape, seed, init, bias):
 
 
 @settings(max_examples=30)
-@given(shapes, seeds, st.sampled_from([nn.ReLU, nn.Tanh, nn.Sigmoid]))
+@given(shapes, seeds, st.sampled_from([nn.ReLU, nn.Tanh]))
 def test_activation_backward_matches_central_differences(shape, seed, cls):
     batch, width, _ = shape
     rng = np.random.default_rng(seed)
@@ -75,7 +75,7 @@ def test_residual_and_sequential_backward(shape, seed):
     rng = np.random.default_rng(seed)
     block = nn.Sequential(nn.Linear(width, width, rng=rng), nn.Tanh(),
                           nn.Linear(width, width, init="xavier", rng=rng))
-    model = nn.Sequential(nn.Linear(n_in, width, rng=rng), nn.Sigmoid(), nn.Residual(block),
+    model = nn.Sequential(nn.Linear(n_in, width, rng=rng), nn.Tanh(), nn.Residual(block),
                           nn.Linear(width, 2, rng=rng))
     for p in model.params:  # nonzero biases so their gradients are exercised
         if p.ndim == 1:
@@ -205,7 +205,7 @@ def test_linear_layers_walks_into_residual_blocks():
 
 
 def test_astype_returns_converted_copy_and_float32_stays_float32():
-    model = nn.mlp([3, 4, 4, 2], activation="sigmoid", rng=0)
+    model = nn.mlp([3, 4, 4, 2], activation="tanh", rng=0)
     m32 = model.astype(np.float32)
     assert all(p.dtype == np.float32 for p in m32.params + m32.grads)
     assert all(p.dtype == np.float64 for p in model.params)
