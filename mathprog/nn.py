@@ -381,13 +381,3 @@ def accuracy(model: Any, X: Any, y: Any) -> float:
     if y.shape != (len(X),) or not y.size:
         raise ValueError(f"y must have shape ({len(X)},) for X with {len(X)} rows, got {y.shape}")
     return float(np.mean(predict(model, X) == y))
-
-
-def __getattr__(name: str) -> Any:
-    # TEMPORARY, until the notebooks are edited (NOTEBOOK_EDITS.md): nn.train and
-    # nn.History have moved to mathprog.training. Not in __all__ or dir(nn).
-    if name in ("History", "train"):
-        from mathprog import training
-
-        return getattr(training, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -366,12 +366,15 @@ class DirectionExplorer(Explorer):
         peak = math.degrees(math.atan2(self.g[1], self.g[0])) % 360
         ad.axvline(peak, color="0.4", ls=":", label=f"along ∇f, θ = {peak:.0f}°: largest")
         ad.set(xlim=(0, 360), xticks=range(0, 361, 45), xlabel="θ (degrees)", ylabel="D_u f")
-        ad.grid(alpha=0.3), ad.legend(loc="lower left", fontsize="small")
+        ad.grid(alpha=0.3)  # the legend above the axes: inside, the curve or the dot hides it
+        ad.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize="small",
+                  frameon=False)
         self._dot = ad.plot([], [], "o", color="C3", ms=8)[0]
         self._animate(self._u, self._dot)
 
     def _compute(self, values: Mapping[str, Any]) -> str:
         u = np.array([math.cos(t := math.radians(values["angle"])), math.sin(t)])
+        u[np.abs(u) < 1e-12] = 0.0  # cos 90° is 6e-17 in floating point: print 0
         self._u.set_UVC(*u)
         self._dot.set_data([values["angle"]], [d := float(self.g @ u)])
         return (f"θ = {values['angle']:g}°: u = ({fmt(u[0])}, {fmt(u[1])}), D_u f = ∇f · u = "

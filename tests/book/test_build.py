@@ -16,9 +16,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "book"))
 
-import build  # noqa: E402  (book/build.py)
 import explorers  # noqa: E402
 import kernel_free  # noqa: E402
+
+import build  # noqa: E402  (book/build.py)
 
 
 def _explorer_notebook(tmp_path: Path, stem: str, kinds: list[str]) -> Path:
