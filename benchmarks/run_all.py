@@ -203,8 +203,17 @@ def _status(r: Result) -> str:
     return "met" if r.met else "**MISSED**"
 
 
+def kept_sections(old: str, rerun: set[str]) -> list[str]:
+    """The previous file's result sections that this run did not redo (``--only``), verbatim."""
+    body = old.split(NOTES_MARKER, 1)[0]
+    parts = body.split("\n## ")[1:]
+    return ["## " + p.rstrip("\n") + "\n" for p in parts
+            if p.split("\n", 1)[0] not in rerun | {"Machine", "Targets"}]
+
+
 def render(sections: list[tuple[str, list[Result], float]], info: list[tuple[str, str]],
-           started: dt.datetime, total_s: float, argv: list[str], notes: str) -> str:
+           started: dt.datetime, total_s: float, argv: list[str], notes: str,
+           kept: list[str] | None = None) -> str:
     out = [
         "# Benchmark results",
         "",
@@ -230,6 +239,8 @@ def render(sections: list[tuple[str, list[Result], float]], info: list[tuple[str
     else:
         n = sum(1 for _, rows, _ in sections for r in rows if r.target)
         out.append(f"All {n} targets met.")
+    if kept:
+        out.append("The last sections were not rerun (`--only`): kept from the previous file.")
     out.append("")
     for title, rows, elapsed in sections:
         out += [
@@ -246,6 +257,7 @@ def render(sections: list[tuple[str, list[Result], float]], info: list[tuple[str
             for r in rows
         ]
         out.append("")
+    out += kept or []
     out += [NOTES_MARKER, notes.strip("\n"), ""] if notes.strip() else [NOTES_MARKER, ""]
     return "\n".join(out)
 
@@ -255,6 +267,7 @@ _TITLES = {
     "bench_explorers": "Explorer update latency (compute + redraw + PNG)",
     "bench_nn": "mathprog.nn against PyTorch (CPU, 1 thread)",
     "bench_autodiff": "mathprog.autodiff.Value against micrograd",
+    "bench_browser": "Explorers in Chromium: key press or drag step to a new image",
 }
 
 
@@ -292,14 +305,16 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(r.line() for r in rows), flush=True)
         sections.append((_TITLES.get(path.stem, path.stem), rows, elapsed))
 
-    notes = ""
+    notes, kept = "", []
     if args.output.exists():
         old = args.output.read_text()
         if NOTES_MARKER in old:
             notes = old.split(NOTES_MARKER, 1)[1]
+        if args.only is not None:
+            kept = kept_sections(old, {title for title, _, _ in sections})
     shown_argv = [a for a in (argv if argv is not None else sys.argv[1:])]
     args.output.write_text(render(sections, info, started, time.perf_counter() - t_start,
-                                  shown_argv, notes))  # fmt: skip
+                                  shown_argv, notes, kept))  # fmt: skip
     print(f"wrote {args.output}")
     return 0
 
