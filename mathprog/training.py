@@ -180,8 +180,8 @@ def _data(X: Any, y: Any, loss: Any, dt: np.dtype, n_in: int, n_out: int,
         if y.min() < 0 or y.max() >= n_out:
             raise ValueError(f"{name} y labels must be in [0, {n_out}) for a model with {n_out} "
                              f"outputs, got [{y.min()}, {y.max()}]")
-    elif y.dtype.kind in "biuf":
-        y = check.array(y, f"{name} y", dtype=dt)
+    elif isinstance(loss, MSELoss) or y.dtype.kind in "bf":  # integer labels of a custom
+        y = check.array(y, f"{name} y", dtype=dt)                # loss reach it as integers
         if isinstance(loss, MSELoss) and y.shape != (len(X), n_out):
             raise ValueError(f"{name} y must have the model's output shape ({len(X)}, {n_out}) "
                              f"for MSELoss, got {y.shape}")

@@ -276,3 +276,26 @@ def test_a_nan_gradient_fails_the_check():
     report = gradcheck.check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
     assert not report.passed and report["0.W"] in report.failures
     assert math.isnan(gradcheck.relative_error(NAN, 1.0))
+
+
+def test_train_hands_integer_labels_to_a_custom_loss_unchanged():
+    # A from-scratch cross-entropy indexes its probabilities with the labels: they must
+    # arrive as the integers the user passed, not converted to the model's float dtype.
+    from mathprog import nn, optim, training
+
+    seen = []
+
+    class ScratchLoss:
+        def forward(self, logits, target):
+            seen.append(np.asarray(target).dtype.kind)
+            self.inner = nn.SoftmaxCrossEntropy()
+            return self.inner.forward(logits, target)
+
+        def backward(self):
+            return self.inner.backward()
+
+    X = np.random.default_rng(0).standard_normal((8, 3))
+    y = np.arange(8) % 2
+    model = nn.Sequential(nn.Linear(3, 2, rng=0))
+    training.train(model, ScratchLoss(), optim.SGD(lr=0.1), X, y, epochs=1, batch_size=4)
+    assert seen and set(seen) == {"i"}
