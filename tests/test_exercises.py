@@ -249,8 +249,8 @@ WRONG = {
         (lambda: 0, "subclass of nn.Linear"),
     ],
     "09.he_std": [(2 / 64, "variance"), (1 / 8, "LeCun"), (0.01, "textbook"), (0.5, "off")],
-    "09.rms_growth": [(64 * 0.19**2 / 2, "square root"), (math.sqrt(64 * 0.19**2), "half"),
-                      (64 * 0.19**2, "without the ReLU"), (1.2, "off")],
+    "09.rms_growth": [(3.0, "square root"), (math.sqrt(6.0), "half"),
+                      (6.0, "without the ReLU"), (1.2, "off")],
     "09.clip_global_norm": [
         (lambda grads, m: [g * min(1, m / (np.linalg.norm(g) + 1e-6)) for g in grads],
          "on its own"),

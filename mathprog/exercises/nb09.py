@@ -30,11 +30,11 @@ def he_std(answer) -> str:
 @exercise("09.rms_growth")
 def rms_growth(answer) -> str:
     got = number(answer, "your factor per layer")
-    n, s = 64, 0.19
+    n, s = 64, math.sqrt(6 / 64)  # notebook 09's reader: the uniform bound used as the std
     want = math.sqrt(n * s**2 / 2)
     if abs(got - want) <= 5e-3 * want:
-        return (f"√(n σ²/2) = {want:.4f} per layer (tolerance 0.5%): about 7% per layer, "
-                f"×{want**30:.1f} over 30 layers")
+        return (f"√(n σ²/2) = {want:.4f} per layer (tolerance 0.5%): √3, "
+                f"×{want**20:,.0f} over 20 layers")
     for value, message in (
         (n * s**2 / 2, "n σ²/2 is the growth of the second moment; the RMS grows by its "
                        "square root"),

@@ -92,8 +92,8 @@ check("02.tanh_from_exp", tanh)
 # %% [markdown]
 # ### Exercise 4 (stretch) · Predict, then run: thirty layers
 #
-# At initialisation in the opening story, $\partial L/\partial h$ grew by a factor 1.14
-# per layer. By how much does it grow across 30 layers? Set `growth` to a number
+# Suppose a mildly mis-scaled initialisation makes $\partial \ell/\partial h$ grow by a
+# factor 1.14 per layer. By how much does it grow across 30 layers? Set `growth` to a number
 # (tolerance 1%).
 
 # %%

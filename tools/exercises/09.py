@@ -36,9 +36,10 @@ check("09.he_std", std)
 # %% [markdown]
 # ### Exercise 2 · Predict, then run: growth per layer
 #
-# The reader's network draws weights from $N(0, 0.19^2)$ with 64 inputs per ReLU layer.
-# By what factor does the RMS activation grow per layer? Set `growth` (tolerance 0.5%),
-# then compare with section 5's curve.
+# The reader's network draws weights with the standard deviation $\sqrt{6/n_\text{in}}$
+# (the uniform bound used as a normal std), 64 inputs per ReLU layer. By what factor does
+# the RMS activation grow per layer? Set `growth` (tolerance 0.5%), then compare with
+# section 3's profile.
 
 # %%
 growth = ...
@@ -55,7 +56,7 @@ check("09.rms_growth", growth)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 # Solution (collapsed: try first)
-growth = math.sqrt(64 * 0.19**2 / 2)
+growth = math.sqrt(64 * (6 / 64) / 2)
 
 # %%
 check("09.rms_growth", growth)
