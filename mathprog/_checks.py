@@ -112,3 +112,21 @@ def has(obj: Any, name: str, *attrs: str) -> Any:
         raise TypeError(f"{name} must have {', '.join(attrs)}; {type(obj).__name__} lacks "
                         f"{', '.join(missing)}")
     return obj
+
+
+def function(fn: Any, name: str) -> Any:
+    """``fn`` if it is callable, else TypeError."""
+    if not callable(fn):
+        raise TypeError(f"{name} must be callable, got {type(fn).__name__}")
+    return fn
+
+
+def increasing(value: Any, name: str) -> np.ndarray:
+    """A non-empty, finite, strictly increasing 1-D float64 array (times, sample points)."""
+    a = array(value, name, ndim=1)
+    steps = np.diff(a)
+    if np.any(steps <= 0):
+        k = int(np.argmax(steps <= 0)) + 1
+        raise ValueError(f"{name} must be strictly increasing, got {name}[{k}] = {a[k]!r} "
+                         f"after {name}[{k - 1}] = {a[k - 1]!r}")
+    return a

@@ -20,11 +20,12 @@ vectorised (``np.sin`` is; ``math.sin`` is not).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from mathprog import _checks as check
 
 __all__ = ["RULES", "cumulative_trapezoid", "riemann_sum", "simpson", "trapezoid"]
 
@@ -32,32 +33,9 @@ __all__ = ["RULES", "cumulative_trapezoid", "riemann_sum", "simpson", "trapezoid
 RULES: dict[str, float] = {"left": 0.0, "midpoint": 0.5, "right": 1.0}
 
 
-# --- argument checks: each names the parameter that was wrong --------------------------------
-
-
-def _check_limit(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return float(value)
-
-
-def _check_n(n: Any, even: bool = False) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"n must be an int, got {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
-    if even and n % 2:
-        raise ValueError(f"n must be even for Simpson's rule (it pairs the slices), got {n}")
-    return int(n)
-
-
 def _samples(f: Any, x: np.ndarray) -> np.ndarray:
     """``f`` at every point of ``x``, checked: real, finite, one value per point."""
-    if not callable(f):
-        raise TypeError(f"f must be callable, got {type(f).__name__}")
-    y = np.asarray(f(x))
+    y = np.asarray(check.function(f, "f")(x))
     if not (np.issubdtype(y.dtype, np.floating) or np.issubdtype(y.dtype, np.integer)):
         raise TypeError(f"f must return real numbers, got dtype {y.dtype}")
     if y.shape != x.shape:
@@ -75,20 +53,8 @@ def _samples(f: Any, x: np.ndarray) -> np.ndarray:
 
 
 def _grid(a: Any, b: Any, n: int) -> tuple[np.ndarray, float]:
-    a, b = _check_limit(a, "a"), _check_limit(b, "b")
+    a, b = check.number(a, "a"), check.number(b, "b")
     return np.linspace(a, b, n + 1), (b - a) / n
-
-
-def _as_samples(values: Any, name: str) -> np.ndarray:
-    arr = np.asarray(values)
-    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-    if arr.ndim != 1 or len(arr) < 1:
-        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {arr.shape}")
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite")
-    return arr
 
 
 # --- the rules --------------------------------------------------------------------------------
@@ -117,7 +83,7 @@ def riemann_sum(
     """
     if rule not in RULES:
         raise ValueError(f"rule must be one of {sorted(RULES)}, got {rule!r}")
-    n = _check_n(n)
+    n = check.integer(n, "n", 1)
     edges, h = _grid(a, b, n)
     x = edges[:-1] + RULES[rule] * h
     return float(h * np.sum(_samples(f, x)))
@@ -129,7 +95,7 @@ def trapezoid(f: Callable[[np.ndarray], Any], a: float, b: float, n: int) -> flo
     Second order: the error is about ``-(b - a) h**2 f''/12``. Parameters as in
     :func:`riemann_sum`.
     """
-    n = _check_n(n)
+    n = check.integer(n, "n", 1)
     x, h = _grid(a, b, n)
     y = _samples(f, x)
     return float(h * (np.sum(y[1:-1]) + (y[0] + y[-1]) / 2))
@@ -142,7 +108,8 @@ def simpson(f: Callable[[np.ndarray], Any], a: float, b: float, n: int) -> float
     ``-(b - a) h**4 f''''/180``) and exact for cubics. ``n`` must be even. Parameters as in
     :func:`riemann_sum`.
     """
-    n = _check_n(n, even=True)
+    if check.integer(n, "n", 1) % 2:
+        raise ValueError(f"n must be even for Simpson's rule (it pairs the slices), got {n}")
     x, h = _grid(a, b, n)
     y = _samples(f, x)
     return float(h / 3 * (y[0] + y[-1] + 4 * np.sum(y[1:-1:2]) + 2 * np.sum(y[2:-1:2])))
@@ -166,15 +133,9 @@ def cumulative_trapezoid(y: Any, x: Any) -> np.ndarray:
     -------
     ndarray of float64, shape (n,)
     """
-    y, x = _as_samples(y, "y"), _as_samples(x, "x")
+    y, x = check.array(y, "y", ndim=1), check.increasing(x, "x")
     if y.shape != x.shape:
         raise ValueError(f"y and x must have the same length, got {len(y)} and {len(x)}")
     steps = np.diff(x)
-    if np.any(steps <= 0):
-        k = int(np.argmax(steps <= 0)) + 1
-        raise ValueError(
-            f"x must be strictly increasing, got x[{k}] = {float(x[k])!r} "
-            f"after x[{k - 1}] = {float(x[k - 1])!r}"
-        )
     return np.concatenate([[0.0], np.cumsum(steps * (y[1:] + y[:-1]) / 2)])
 

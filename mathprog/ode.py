@@ -25,53 +25,31 @@ from typing import Any
 
 import numpy as np
 
+from mathprog import _checks as check
+
 __all__ = ["euler", "rk4", "symplectic_euler"]
 
 
 # --- argument checks: each names the parameter that was wrong --------------------------------
 
 
-def _check_callable(fn: Any, name: str) -> None:
-    if not callable(fn):
-        raise TypeError(f"{name} must be callable, got {type(fn).__name__}")
-
-
-def _as_real(value: Any, name: str) -> np.ndarray:
-    arr = np.asarray(value)
-    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return arr
-
-
 def _check_times(t: Any) -> np.ndarray:
-    t = _as_real(t, "t")
-    if t.ndim != 1 or len(t) < 1:
-        raise ValueError(f"t must be a non-empty 1-D array of times, got shape {t.shape}")
-    steps = np.diff(t)
-    if np.any(steps <= 0):
-        k = int(np.argmax(steps <= 0)) + 1
-        raise ValueError(
-            f"t must be strictly increasing, got t[{k}] = {float(t[k])!r} "
-            f"after t[{k - 1}] = {float(t[k - 1])!r}"
-        )
-    return t
+    return check.increasing(t, "t")
 
 
 def _check_state(y: Any, name: str) -> np.ndarray:
-    y = _as_real(y, name)
+    y = check.array(y, name)
     if y.ndim > 1:
         raise ValueError(f"{name} must be a number or a 1-D array, got shape {y.shape}")
     return y.reshape(-1)
 
 
 def _caller(fn: Callable, name: str, dim: int) -> Callable[..., np.ndarray]:
-    """``fn`` wrapped so that its result is checked: real, of the state's shape."""
+    """``fn`` wrapped so that its result is checked (real, of the state's shape) and so that it
+    gets copies of the state: a callback that writes into its argument cannot corrupt it."""
 
-    def call(*args: Any) -> np.ndarray:
-        out = np.asarray(fn(*args), dtype=np.float64)
+    def call(t: float, *states: np.ndarray) -> np.ndarray:
+        out = np.asarray(fn(t, *(y.copy() for y in states)), dtype=np.float64)
         if out.shape != (dim,) and not (dim == 1 and out.ndim == 0):
             raise ValueError(f"{name} must return an array of shape ({dim},), got {out.shape}")
         return out.reshape(dim)
@@ -89,6 +67,20 @@ def _check_finite(y: np.ndarray, k: int, t: float) -> None:
 
 
 # --- the methods ------------------------------------------------------------------------------
+
+
+def _march(step: Callable, f: Any, y0: Any, t: Any) -> np.ndarray:
+    """``y[k+1] = step(rhs, t[k], y[k], h)`` over the times ``t``, checked at every step."""
+    check.function(f, "f")
+    y0, t = _check_state(y0, "y0"), _check_times(t)
+    rhs = _caller(f, "f", y0.size)
+    ys = np.empty((len(t), y0.size))
+    ys[0] = y0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(len(t) - 1):
+            ys[k + 1] = step(rhs, t[k], ys[k], t[k + 1] - t[k])
+            _check_finite(ys[k + 1], k + 1, t[k + 1])
+    return ys
 
 
 def euler(f: Callable[[float, np.ndarray], Any], y0: Any, t: Any) -> np.ndarray:
@@ -115,17 +107,7 @@ def euler(f: Callable[[float, np.ndarray], Any], y0: Any, t: Any) -> np.ndarray:
     FloatingPointError
         If the state becomes non-finite (the message names the step and time).
     """
-    _check_callable(f, "f")
-    y0, t = _check_state(y0, "y0"), _check_times(t)
-    rhs = _caller(f, "f", y0.size)
-    ys = np.empty((len(t), y0.size))
-    ys[0] = y0
-    with np.errstate(over="ignore", invalid="ignore"):
-        for k in range(len(t) - 1):
-            h = t[k + 1] - t[k]
-            ys[k + 1] = ys[k] + h * rhs(t[k], ys[k].copy())
-            _check_finite(ys[k + 1], k + 1, t[k + 1])
-    return ys
+    return _march(lambda rhs, tk, y, h: y + h * rhs(tk, y), f, y0, t)
 
 
 def rk4(f: Callable[[float, np.ndarray], Any], y0: Any, t: Any) -> np.ndarray:
@@ -135,21 +117,15 @@ def rk4(f: Callable[[float, np.ndarray], Any], y0: Any, t: Any) -> np.ndarray:
     weights 1, 2, 2, 1 (Simpson's rule, when ``f`` does not depend on ``y``). Fourth order:
     halving the step divides the error by 16. Parameters and result as in :func:`euler`.
     """
-    _check_callable(f, "f")
-    y0, t = _check_state(y0, "y0"), _check_times(t)
-    rhs = _caller(f, "f", y0.size)
-    ys = np.empty((len(t), y0.size))
-    ys[0] = y0
-    with np.errstate(over="ignore", invalid="ignore"):
-        for k in range(len(t) - 1):
-            tk, y, h = t[k], ys[k], t[k + 1] - t[k]
-            k1 = rhs(tk, y.copy())
-            k2 = rhs(tk + h / 2, y + h / 2 * k1)
-            k3 = rhs(tk + h / 2, y + h / 2 * k2)
-            k4 = rhs(tk + h, y + h * k3)
-            ys[k + 1] = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-            _check_finite(ys[k + 1], k + 1, t[k + 1])
-    return ys
+    return _march(_rk4_step, f, y0, t)
+
+
+def _rk4_step(rhs: Callable, tk: float, y: np.ndarray, h: float) -> np.ndarray:
+    k1 = rhs(tk, y)
+    k2 = rhs(tk + h / 2, y + h / 2 * k1)
+    k3 = rhs(tk + h / 2, y + h / 2 * k2)
+    k4 = rhs(tk + h, y + h * k3)
+    return y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
 
 
 def symplectic_euler(
@@ -185,7 +161,7 @@ def symplectic_euler(
     FloatingPointError
         If the state becomes non-finite (the message names the step and time).
     """
-    _check_callable(acceleration, "acceleration")
+    check.function(acceleration, "acceleration")
     x0, v0, t = _check_state(x0, "x0"), _check_state(v0, "v0"), _check_times(t)
     if x0.shape != v0.shape:
         raise ValueError(f"x0 and v0 must have the same shape, got {x0.shape} and {v0.shape}")
@@ -195,7 +171,7 @@ def symplectic_euler(
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(len(t) - 1):
             h = t[k + 1] - t[k]
-            vs[k + 1] = vs[k] + h * acc(t[k], xs[k].copy(), vs[k].copy())
+            vs[k + 1] = vs[k] + h * acc(t[k], xs[k], vs[k])
             xs[k + 1] = xs[k] + h * vs[k + 1]
             _check_finite(np.concatenate([xs[k + 1], vs[k + 1]]), k + 1, t[k + 1])
     return xs, vs
