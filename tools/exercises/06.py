@@ -16,8 +16,8 @@ from mathprog.exercises import check
 # %% [markdown]
 # ### Exercise 1 (warm-up) · ReLU's backward
 #
-# Write `relu_backward(z, grad_out)`: $\partial L/\partial z$ given the pre-activation `z`
-# and $\partial L/\partial\,\mathrm{relu}(z)$ = `grad_out` (use 0 at $z = 0$).
+# Write `relu_backward(z, grad_out)`: $\partial \ell/\partial z$ given the pre-activation `z`
+# and $\partial \ell/\partial\,\mathrm{relu}(z)$ = `grad_out` (use 0 at $z = 0$).
 
 # %%
 def relu_backward(z, grad_out):
@@ -39,8 +39,8 @@ check("06.relu_backward", relu_backward)
 # %% [markdown]
 # ### Exercise 2 · Softmax and cross-entropy
 #
-# Write `softmax_ce_grad(logits, y)`: $\partial L/\partial z$ for
-# $L = \frac1N \sum_i -\log p_{i, y_i}$, $p = \mathrm{softmax}(z)$ row by row, for
+# Write `softmax_ce_grad(logits, y)`: $\partial \ell/\partial z$ for
+# $\ell = \frac1N \sum_i -\log p_{i, y_i}$, $p = \mathrm{softmax}(z)$ row by row, for
 # `logits` of shape (N, classes) and integer labels `y`.
 
 # %%
@@ -66,7 +66,7 @@ check("06.softmax_ce_grad", softmax_ce_grad)
 # %% [markdown]
 # ### Exercise 3 (stretch) · Linear's backward
 #
-# For $y = xW + b$ with `x` of shape (N, n_in) and `g` $= \partial L/\partial y$, write
+# For $y = xW + b$ with `x` of shape (N, n_in) and `g` $= \partial \ell/\partial y$, write
 # `linear_backward(x, W, b, g)` returning `(dW, db, dx)`. The check uses a square `W`, so
 # a missing transpose does not raise a shape error: it has to be found.
 

@@ -110,8 +110,8 @@ check("08.read_the_diagnosis", diagnosis)
 # ### Exercise 4 (stretch) · Linear's backward, found by a gradient check
 #
 # Subclass `nn.Linear` and write its `backward(grad_out)`: `forward` keeps its input in
-# `self.x`; write $\partial L/\partial W$ into `self.dW` and $\partial L/\partial b$ into
-# `self.db`, and return $\partial L/\partial x$. The check builds `MyLinear(4, 4, rng=0)`
+# `self.x`; write $\partial \ell/\partial W$ into `self.dW` and $\partial \ell/\partial b$ into
+# `self.db`, and return $\partial \ell/\partial x$. The check builds `MyLinear(4, 4, rng=0)`
 # (a square $W$, like section 6's middle layer), runs a gradient check on `W`, `b` and the
 # input, and names the one that fails and the factor it is off by. Plant one of section
 # 6's bugs in your solution and read what the check says.
