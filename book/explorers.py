@@ -69,9 +69,9 @@ def _gd_ravine() -> Any:  # cell 17
 def _regression_lr() -> Any:  # cells 1 and 23-24
     X_all, y_all = load_diabetes()
     X_train, _, y_train, _ = train_test_split(X_all, y_all, test_size=0.2, seed=0)
-    two = regression.LeastSquares(regression.standardize(X_train[:, [2, 8]])[0], y_train,
-                                  name="BMI and s5")
-    return widgets.lr_explorer(two, lr=0.1, steps=100, lr_range=(0.01, 1.0))
+    raw_two = regression.LeastSquares(X_train[:, [2, 8]], y_train, name="BMI and s5")
+    return widgets.lr_explorer(raw_two, lr=0.1, steps=100, lr_range=(0.01, 1.0),
+                               standardize=True)
 
 
 # ---------------------------------------------------------------- 07_optimizers, cell 12
@@ -98,7 +98,8 @@ REGISTRY: dict[tuple[str, int], Entry] = {
     ("03_gradients", 0): Entry("direction_explorer", _direction, {"angle": ALL}),
     ("04_gradient_descent", 0): Entry("lr_explorer", _gd_lr, {"lr": ALL}),
     ("04_gradient_descent", 1): Entry("path_explorer", _gd_ravine, {"lr": ALL}),
-    ("05_linear_regression", 0): Entry("lr_explorer", _regression_lr, {"lr": ALL}),
+    ("05_linear_regression", 0): Entry("lr_explorer", _regression_lr,
+                                       {"lr": 12, "standardize": ALL}),
     ("07_optimizers", 0): Entry("path_explorer", _momentum_ravine, {"beta": ALL}),
     ("10_integrals", 0): Entry("motion_explorer", _motion, {"dt": ALL}),
 }
