@@ -94,14 +94,14 @@ def _motion() -> Any:
 
 REGISTRY: dict[tuple[str, int], Entry] = {
     ("01_derivatives", 0): Entry("tangent_explorer", _exp_sin,
-                                 {"h": ALL, "method": ALL}),
+                                 {"h": 24, "method": ALL}),
     ("03_gradients", 0): Entry("direction_explorer", _direction, {"angle": ALL}),
     ("04_gradient_descent", 0): Entry("lr_explorer", _gd_lr, {"lr": ALL}),
     ("04_gradient_descent", 1): Entry("path_explorer", _gd_ravine, {"lr": ALL}),
     ("05_linear_regression", 0): Entry("lr_explorer", _regression_lr,
                                        {"lr": 12, "standardize": ALL}),
     ("07_optimizers", 0): Entry("path_explorer", _momentum_ravine, {"beta": ALL}),
-    ("10_integrals", 0): Entry("motion_explorer", _motion, {"dt": ALL}),
+    ("10_integrals", 0): Entry("motion_explorer", _motion, {"dt": 30}),
 }
 
 

@@ -24,6 +24,7 @@ from explorers import ALL, Entry, label, positions  # book/ is on sys.path (buil
 from PIL import Image
 
 MEDIAN_SAMPLE = 48  # frames used to estimate the base image
+GROW = 2  # pixels of margin around every difference (see _grow)
 
 
 def _decode(png: bytes) -> np.ndarray:
@@ -38,6 +39,19 @@ def _encode(img: np.ndarray, mode: str) -> bytes:
 
 def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _grow(mask: np.ndarray, r: int = GROW) -> np.ndarray:
+    """``mask`` widened by ``r`` pixels: a browser that scales the figure blends each overlay
+    pixel with its neighbours, so a one-pixel-wide difference would let the base show through
+    as a ghost (seen in Chromium at the book's width); a margin keeps the overlay opaque."""
+    out = mask.copy()
+    h, w = mask.shape
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] |= \
+                mask[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+    return out
 
 
 def render(explorer: Any, entry: Entry, ident: str) -> tuple[str, dict[str, Any]]:
@@ -69,7 +83,7 @@ def render(explorer: Any, entry: Entry, ident: str) -> tuple[str, dict[str, Any]
     overlays: list[str] = []
     frame_of = []
     for img in images:
-        differs = np.any(img != base, axis=2)
+        differs = _grow(np.any(img != base, axis=2))
         rgba = np.zeros(img.shape[:2] + (4,), np.uint8)
         rgba[differs, :3] = img[differs]
         rgba[differs, 3] = 255
