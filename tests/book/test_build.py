@@ -16,10 +16,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "book"))
 
+# Ruff versions disagree on whether `build` is book/build.py (local) or pypa's build.
+# isort: off
+import build  # noqa: E402  (book/build.py)
 import explorers  # noqa: E402
 import kernel_free  # noqa: E402
-
-import build  # noqa: E402  (book/build.py)
+# isort: on
 
 
 def _explorer_notebook(tmp_path: Path, stem: str, kinds: list[str]) -> Path:
