@@ -195,10 +195,8 @@ def contour_with_paths(f: Callable[[np.ndarray], Any],
     markers : bool; a dot at each iterate
     """
     items = _labelled(paths, "paths", 2)
-    for label, p in items:
-        if p.shape[1] != 2:
-            raise ValueError(f"each path must have shape (k, 2), got {p.shape}"
-                             + ("" if label is None else f" for {label!r}"))
+    if any(p.shape[1] != 2 for _, p in items):
+        raise ValueError(f"paths must have shape (k, 2) each, got {[p.shape for _, p in items]}")
     if (window := getattr(f, "window", None) if window is None else window) is None:
         raise ValueError("window is required: f has no .window")
     ax = _axes(ax, (6.0, 5.0))
@@ -235,15 +233,13 @@ def curves(data: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
     for i, (label, y) in enumerate(_labelled(data, "data", 1)):
         if isinstance(x, Mapping):
             xs = np.asarray(x[label], dtype=float)
-        elif x is not None:
-            xs = np.asarray(x, dtype=float)[: len(y)]
-        else:
-            xs = np.arange(len(y))
+        else:  # one x for all: a shorter curve (a diverged run) takes its start
+            xs = np.arange(len(y)) if x is None else np.asarray(x, dtype=float)[: len(y)]
         if xs.shape != y.shape:
             raise ValueError(f"x has {xs.shape[0]} values but curve {label!r} has {len(y)}")
         kw: dict[str, Any] = {"color": f"C{i}", "lw": 1.5}
         kw.update({"marker": "o", "ms": 4} if markers else {})
-        kw.update((styles or {}).get(label, {}) if label is not None else {})
+        kw.update((styles or {}).get(label, {}))
         y = np.where(np.isfinite(y) & ((y > 0) | (not log)), y, np.nan)
         ax.plot(xs, y, label=label, **kw)
     if log:

@@ -128,17 +128,13 @@ def fit_gd(X: Any, y: Any, lr: float, epochs: int, batch_size: int | None = None
 
     Parameters
     ----------
-    X : array (n, d)
-    y : array (n,)
-    lr : float
-        Learning rate η.
-    epochs : int
-        Passes over the data.
+    X, y : arrays (n, d) and (n,)
+    lr : float; the learning rate η
+    epochs : int; passes over the data
     batch_size : int, optional
         None: full batch; 1: stochastic; else mini-batches, reshuffled every epoch by ``seed``.
     seed : int
-    tol : float, optional
-        Stop once the full-data gradient norm is ``<= tol``.
+    tol : float, optional; stop once the full-data gradient norm is ``<= tol``
 
     A loss that is not finite or exceeds ``1e6 * max(1, L0)`` stops the run as diverged.
     """
@@ -155,10 +151,9 @@ def fit_gd(X: Any, y: Any, lr: float, epochs: int, batch_size: int | None = None
     limit, stop = 1e6 * max(1.0, loss0), ""  # stop: "diverged" or "converged"
     with np.errstate(all="ignore"):  # divergence is detected and reported, not warned
         for _ in range(epochs):
-            order = rng.permutation(n) if m < n else None
-            for start in range(0, n, m):
-                idx = None if order is None else order[start:start + m]
-                xb, yb = (X, y) if idx is None else (X[idx], y[idx])
+            batches = [slice(None)] if m == n else np.split(rng.permutation(n), range(m, n, m))
+            for idx in batches:
+                xb, yb = X[idx], y[idx]
                 # Local derivatives: residual r, then dL/dw = 2/m X^T r, dL/db = 2/m sum r.
                 r = xb @ w + b - yb
                 w -= lr * (2.0 / len(yb)) * (xb.T @ r)
