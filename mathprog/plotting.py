@@ -1,4 +1,4 @@
-"""Reusable figures for the notebooks (01-09): each draws on ``ax`` (or a new figure) and
+"""Reusable figures for the notebooks: each draws on ``ax`` (or a new figure) and
 returns the Axes; the mathematics comes from the caller (:mod:`mathprog.derivatives`,
 :mod:`mathprog.optim`, ...). pyplot is imported only when a new figure is needed.
 """
