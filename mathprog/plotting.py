@@ -1,4 +1,4 @@
-"""Reusable figures for the notebooks (01-09): each draws on ``ax`` (or a new figure) and
+"""Reusable figures for the notebooks: each draws on ``ax`` (or a new figure) and
 returns the Axes; the mathematics comes from the caller (:mod:`mathprog.derivatives`,
 :mod:`mathprog.optim`, ...). pyplot is imported only when a new figure is needed.
 """
@@ -49,21 +49,16 @@ def _window(window: Any) -> Window:
 
 
 def _labelled(data: Any, name: str, ndim: int) -> list[tuple[str | None, np.ndarray]]:
-    """One array, a list of arrays or a dict label -> array, as (label, array) pairs."""
+    """A dict label -> array, a list of arrays or one array, as (label, array) pairs."""
     if isinstance(data, Mapping):
         items: list[tuple[str | None, Any]] = [(str(k), v) for k, v in data.items()]
+    elif not isinstance(data, (np.ndarray, Sequence)):
+        raise TypeError(f"{name} must be an array, a list of arrays or a dict label -> "
+                        f"array, got {type(data).__name__}")
+    elif len(data) and np.ndim(data[0]) == ndim:  # a list of arrays (or rows of one)
+        items = [(None, v) for v in data]
     else:
-        try:
-            arr = np.asarray(data, dtype=float)
-        except (TypeError, ValueError):  # ragged: a list of arrays of different lengths
-            arr = None
-        if arr is not None and arr.ndim in (ndim, ndim + 1):
-            items = [(None, arr)] if arr.ndim == ndim else [(None, a) for a in arr]
-        elif isinstance(data, Sequence):
-            items = [(None, v) for v in data]
-        else:
-            raise TypeError(f"{name} must be an array, a list of arrays or a dict label -> "
-                            f"array, got {type(data).__name__}")
+        items = [(None, data)]
     if not items:
         raise ValueError(f"{name} is empty")
     out = [(label, np.asarray(v, dtype=float)) for label, v in items]
@@ -128,18 +123,19 @@ def function_with_tangent(f: Callable[[float], Any], x0: float, slope: float, *,
 
 
 def error_vs_h(hs: ArrayLike, errors: Mapping[str, ArrayLike], *,
-        mark_best: bool | Sequence[str] | Mapping[str, float] = True,
-        references: Mapping[str, float] | None = None, ax: Axes | None = None, floor: float = 1e-18,
-        legend_loc: str = "best")-> Axes:
+        mark_best: bool | Mapping[str, float] = True, references: Mapping[str, float] | None = None,
+        ax: Axes | None = None, floor: float = 1e-18, legend_loc: str = "best")-> Axes:
     """Absolute error of derivative estimates against the step h, log-log.
 
     Parameters
     ----------
     hs : array (k,) of positive steps
     errors : dict label -> array (k,); zeros are drawn at ``floor``
-    mark_best : True (each curve's smallest error), a list of labels, or dict label -> h
+    mark_best : True (each curve's smallest error), False, or dict label -> h to mark
     references : dict label -> h, optional; dotted vertical lines, e.g. {"√ε": 1.5e-8}
     """
+    if not isinstance(mark_best, (bool, Mapping)):
+        raise TypeError(f"mark_best must be True, False or a dict label -> h, got {mark_best!r}")
     ax = _axes(ax, (7.0, 4.5))
     hs = np.asarray(hs, dtype=float)
     if hs.ndim != 1 or np.any(hs <= 0):
@@ -148,17 +144,14 @@ def error_vs_h(hs: ArrayLike, errors: Mapping[str, ArrayLike], *,
         if err.shape != hs.shape:
             raise ValueError(f"errors[{label!r}] has shape {err.shape}, hs has {hs.shape}")
         err = np.maximum(np.abs(err), floor)
-        color = f"C{i}"
-        ax.loglog(hs, err, color=color, label=label, lw=1.4)
-        if isinstance(mark_best, Mapping):
-            if label not in mark_best:
-                continue
-            k = int(np.argmin(np.abs(np.log(hs) - np.log(float(mark_best[label])))))
-        elif mark_best is True or (not isinstance(mark_best, bool) and label in mark_best):
+        ax.loglog(hs, err, color=f"C{i}", label=label, lw=1.4)
+        if mark_best is True:
             k = int(np.argmin(err))
+        elif isinstance(mark_best, Mapping) and label in mark_best:
+            k = int(np.argmin(np.abs(np.log(hs) - np.log(float(mark_best[label])))))
         else:
             continue
-        ax.loglog(hs[k], err[k], "o", color=color, ms=7, mec="black", zorder=4)
+        ax.loglog(hs[k], err[k], "o", color=f"C{i}", ms=7, mec="black", zorder=4)
     for j, (label, h) in enumerate((references or {}).items()):
         ax.axvline(float(h), color="0.4", ls=":", lw=1)
         ax.annotate(label, (float(h), 1.0), xycoords=("data", "axes fraction"),
@@ -189,39 +182,29 @@ def _levels(Z: np.ndarray, levels: int | ArrayLike, log_levels: bool) -> np.ndar
 def contour_with_paths(f: Callable[[np.ndarray], Any],
         paths: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
         window: Window | None = None, ax: Axes | None = None, levels: int | ArrayLike = 20,
-        log_levels: bool = True, resolution: int = 200, minimizer: ArrayLike | None = None,
-        markers: bool = True, legend: bool = True)-> Axes:
+        log_levels: bool = True, resolution: int = 200, markers: bool = True,
+        legend: bool = True)-> Axes:
     """Level sets of a 2-D ``f`` (log-spaced above the minimum) with optimisation paths on top.
 
     Parameters
     ----------
-    f : callable on points (2,), ideally on stacked grids too
+    f : callable on points (2,), ideally on stacked grids too; ``f.minimizer`` gets a star
     paths : array (k, 2), list of arrays, or dict label -> array (k, 2); clipped to the window
-    window : ((xmin, xmax), (ymin, ymax)), optional; default ``f.window``, else the paths'
+    window : ((xmin, xmax), (ymin, ymax)); default ``f.window``
     levels : int or array; how many levels, or the levels
-    minimizer : array (2,), optional; default ``f.minimizer``, marked with a star
     markers : bool; a dot at each iterate
     """
     items = _labelled(paths, "paths", 2)
-    for label, p in items:
-        if p.shape[1] != 2:
-            raise ValueError(f"each path must have shape (k, 2), got {p.shape}"
-                             + ("" if label is None else f" for {label!r}"))
-    window = getattr(f, "window", None) if window is None else window
-    if window is None:
-        pts = np.concatenate([p[np.all(np.isfinite(p), axis=1)] for _, p in items])
-        lo, hi = pts.min(axis=0), pts.max(axis=0)
-        pad = np.maximum(0.15 * (hi - lo), 0.5)
-        window = ((lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + pad[1]))
-    minimizer = getattr(f, "minimizer", None) if minimizer is None else minimizer
+    if any(p.shape[1] != 2 for _, p in items):
+        raise ValueError(f"paths must have shape (k, 2) each, got {[p.shape for _, p in items]}")
+    if (window := getattr(f, "window", None) if window is None else window) is None:
+        raise ValueError("window is required: f has no .window")
     ax = _axes(ax, (6.0, 5.0))
     X, Y, Z = evaluate_grid(f, window, resolution)
     ax.contour(X, Y, Z, levels=_levels(Z, levels, log_levels), cmap="viridis", linewidths=0.8)
-    if minimizer is not None:
-        m = np.asarray(minimizer, dtype=float)
+    if (m := getattr(f, "minimizer", None)) is not None:
         ax.plot([m[0]], [m[1]], "*", color="black", ms=12, label="minimum", zorder=5)
-    (x0, x1), (y0, y1) = _window(window)
-    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="$x_1$", ylabel="$x_2$")
+    ax.set(xlim=(X[0, 0], X[0, -1]), ylim=(Y[0, 0], Y[-1, 0]), xlabel="$x_1$", ylabel="$x_2$")
     colors = ["C3", "C1", "C0", "C4", "C5", "C6", "C2"]
     for i, (label, p) in enumerate(items):
         color = colors[i % len(colors)]
@@ -234,7 +217,7 @@ def contour_with_paths(f: Callable[[np.ndarray], Any],
 
 
 def curves(data: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
-        x: ArrayLike | Mapping[str, ArrayLike] | None = None, log: bool = False, logx: bool = False,
+        x: ArrayLike | Mapping[str, ArrayLike] | None = None, log: bool = False,
         ax: Axes | None = None, xlabel: str = "", ylabel: str = "", title: str | None = None,
         markers: bool = False, styles: Mapping[str, Mapping[str, Any]] | None = None)-> Axes:
     """Several labelled curves on one Axes; they may differ in length.
@@ -243,30 +226,25 @@ def curves(data: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
     ----------
     data : array (k,), list of arrays, or dict label -> array
     x : array or dict label -> array, optional (default 0, 1, 2, ...)
-    log, logx : bool; log scale on y / x (non-positive values are left out)
+    log : bool; log scale on y (non-positive values are left out)
     styles : dict label -> matplotlib keyword arguments, optional
     """
     ax = _axes(ax)
     for i, (label, y) in enumerate(_labelled(data, "data", 1)):
         if isinstance(x, Mapping):
             xs = np.asarray(x[label], dtype=float)
-        elif x is not None:
-            xs = np.asarray(x, dtype=float)[: len(y)]
-        else:
-            xs = np.arange(len(y))
+        else:  # one x for all: a shorter curve (a diverged run) takes its start
+            xs = np.arange(len(y)) if x is None else np.asarray(x, dtype=float)[: len(y)]
         if xs.shape != y.shape:
             raise ValueError(f"x has {xs.shape[0]} values but curve {label!r} has {len(y)}")
         kw: dict[str, Any] = {"color": f"C{i}", "lw": 1.5}
         kw.update({"marker": "o", "ms": 4} if markers else {})
-        kw.update((styles or {}).get(label, {}) if label is not None else {})
+        kw.update((styles or {}).get(label, {}))
         y = np.where(np.isfinite(y) & ((y > 0) | (not log)), y, np.nan)
         ax.plot(xs, y, label=label, **kw)
     if log:
         ax.set_yscale("log")
-    if logx:
-        ax.set_xscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
     if title:
         ax.set_title(title)
     ax.grid(alpha=0.3)
@@ -276,9 +254,7 @@ def curves(data: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
 
 
 def loss_curves(losses: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
-        x: ArrayLike | Mapping[str, ArrayLike] | None = None, log: bool = True,
-        ax: Axes | None = None, xlabel: str = "step", ylabel: str = "loss",
-        title: str | None = None, styles: Mapping[str, Mapping[str, Any]] | None = None)-> Axes:
-    """Loss against step for labelled runs, log scale; a diverged run simply ends."""
-    return curves(losses, x=x, log=log, ax=ax, xlabel=xlabel, ylabel=ylabel, title=title,
-                  styles=styles)
+        log: bool = True, xlabel: str = "step", ylabel: str = "loss", **kwargs: Any)-> Axes:
+    """Loss against step for labelled runs, log scale; a diverged run simply ends. The other
+    keyword arguments are those of :func:`curves`."""
+    return curves(losses, log=log, xlabel=xlabel, ylabel=ylabel, **kwargs)

@@ -25,33 +25,26 @@ def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def _check_wb(w: Any, b: Any, d: int) -> tuple[np.ndarray, float]:
-    w = check.array(w, "w", ndim=1)
-    if w.shape != (d,):
-        raise ValueError(f"w must have shape ({d},) to match X's {d} features, got {w.shape}")
-    return w, float(check.array(b, "b", ndim=0))
-
-
 def predict(X: Any, w: Any, b: float = 0.0) -> np.ndarray:
     """The linear model's predictions ``X @ w + b``."""
-    X = check.array(X, "X", ndim=2)
-    w, b = _check_wb(w, b, X.shape[1])
-    return X @ w + b
+    X, w = check.array(X, "X", ndim=2), check.array(w, "w", ndim=1)
+    if w.shape != (X.shape[1],):
+        raise ValueError(f"w must have shape ({X.shape[1]},) to match X's {X.shape[1]} "
+                         f"features, got {w.shape}")
+    return X @ w + float(check.array(b, "b", ndim=0))
 
 
 def mse(X: Any, y: Any, w: Any, b: float = 0.0) -> float:
     """Mean squared error of the linear model: ``mean((X @ w + b - y)^2)``."""
     X, y = _check_xy(X, y)
-    w, b = _check_wb(w, b, X.shape[1])
-    r = X @ w + b - y
+    r = predict(X, w, b) - y
     return float(r @ r) / len(y)
 
 
 def mse_grad(X: Any, y: Any, w: Any, b: float = 0.0) -> tuple[np.ndarray, float]:
     """Gradient ``((2/n) X^T r, (2/n) sum(r))`` of :func:`mse` with respect to ``(w, b)``."""
     X, y = _check_xy(X, y)
-    w, b = _check_wb(w, b, X.shape[1])
-    r = X @ w + b - y
+    r = predict(X, w, b) - y
     n = len(y)
     return (2.0 / n) * (X.T @ r), 2.0 * float(r.sum()) / n
 
@@ -66,19 +59,10 @@ def fit_closed_form(X: Any, y: Any) -> tuple[np.ndarray, float]:
 
 def standardize(X: Any, mean: Any = None,
         std: Any = None)-> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Scale every column to mean 0 and standard deviation 1.
+    """``(X - mean) / std, mean, std``: every column scaled to mean 0 and standard deviation 1.
 
-    Parameters
-    ----------
-    X : array (n, d)
-    mean, std : arrays (d,), optional
-        The training set's statistics, to scale test data the same way; both or neither.
-
-    Returns
-    -------
-    X_scaled : array (n, d)
-    mean, std : arrays (d,)
-        The statistics used; a constant column gets std 1.
+    Pass the training set's ``mean`` and ``std`` (both or neither) to scale test data the same
+    way; a constant column gets std 1.
     """
     X = check.array(X, "X", ndim=2)
     if (mean is None) != (std is None):
@@ -115,13 +99,10 @@ class GDResult:
     Attributes
     ----------
     weights, bias : the fitted model
-    losses : full-data MSE at the start and after each epoch
-    step_losses : full-data MSE at the start and after every update
+    losses, step_losses : full-data MSE at the start and after each epoch / each update
     samples_seen : per-sample gradients computed before each entry of ``step_losses``
-    batch_size, steps : int
-    diverged, diverged_at, diverged_value : whether, at which update and at what loss it stopped
-    converged_at : first update after which the gradient norm was ``<= tol``, or None
-    message : str
+    steps, diverged, message : updates made, whether the loss blew up, what happened
+    converged_at : the update after which the gradient norm was ``<= tol``, or None
     """
 
     weights: np.ndarray
@@ -129,11 +110,8 @@ class GDResult:
     losses: np.ndarray
     step_losses: np.ndarray
     samples_seen: np.ndarray
-    batch_size: int
     steps: int
     diverged: bool
-    diverged_at: int | None
-    diverged_value: float | None
     converged_at: int | None
     message: str
 
@@ -144,68 +122,50 @@ class GDResult:
         return f"GDResult(steps={self.steps}, final loss={self.losses[-1]:.6g}: {self.message})"
 
 
-def fit_gd(X: Any, y: Any, lr: float, epochs: int, batch_size: int | None = None, seed: int = 0, *,
-        w0: Any = None, b0: float = 0.0, tol: float | None = None, blowup: float = 1e6)-> GDResult:
-    """Fit ``y ~ X @ w + b`` by gradient descent on the mean squared error.
+def fit_gd(X: Any, y: Any, lr: float, epochs: int, batch_size: int | None = None, seed: int = 0,
+        *, tol: float | None = None)-> GDResult:
+    """Fit ``y ~ X @ w + b`` by gradient descent on the mean squared error, from zeros.
 
     Parameters
     ----------
-    X : array (n, d)
-    y : array (n,)
-    lr : float
-        Learning rate η.
-    epochs : int
-        Passes over the data.
+    X, y : arrays (n, d) and (n,)
+    lr : float; the learning rate η
+    epochs : int; passes over the data
     batch_size : int, optional
         None: full batch; 1: stochastic; else mini-batches, reshuffled every epoch by ``seed``.
     seed : int
-    w0, b0 : optional
-        Start (default zeros).
-    tol : float, optional
-        Stop once the full-data gradient norm is ``<= tol``.
-    blowup : float
-        Stop (diverged) when the loss is not finite or exceeds ``blowup * max(1, L0)``.
+    tol : float, optional; stop once the full-data gradient norm is ``<= tol``
 
-    Returns
-    -------
-    GDResult
+    A loss that is not finite or exceeds ``1e6 * max(1, L0)`` stops the run as diverged.
     """
     X, y = _check_xy(X, y)
     n, d = X.shape
     lr, epochs = check.positive(lr, "lr"), check.integer(epochs, "epochs", 1)
-    batch_size = n if batch_size is None else check.integer(batch_size, "batch_size", 1, n)
+    m = n if batch_size is None else check.integer(batch_size, "batch_size", 1, n)
     tol = check.optional(check.positive, tol, "tol")
-    blowup, seed = check.positive(blowup, "blowup"), check.integer(seed, "seed")
-    w, b = _check_wb(np.zeros(d) if w0 is None else w0, b0, d)
-    w = w.copy()
-
-    def full_loss() -> float:
-        r = X @ w + b - y
-        return float(r @ r) / n
-
-    def converged() -> bool:
-        r = X @ w + b - y
-        return tol is not None and math.hypot(
-            float(np.linalg.norm((2.0 / n) * (X.T @ r))), 2.0 * float(r.sum()) / n) <= tol
-
-    losses, step_losses, seen = [full_loss()], [full_loss()], [0]
-    limit = blowup * max(1.0, losses[0])
-    rng = np.random.default_rng(seed)
-    stop = ""  # "diverged" or "converged"
+    rng = np.random.default_rng(check.integer(seed, "seed"))
+    w, b = np.zeros(d), 0.0
+    r = X @ w + b - y
+    loss0 = float(r @ r) / n
+    losses, step_losses, seen = [loss0], [loss0], [0]
+    limit, stop = 1e6 * max(1.0, loss0), ""  # stop: "diverged" or "converged"
     with np.errstate(all="ignore"):  # divergence is detected and reported, not warned
         for _ in range(epochs):
-            order = None if batch_size == n else rng.permutation(n)
-            for start in range(0, n, batch_size):
-                idx = None if order is None else order[start:start + batch_size]
-                xb, yb = (X, y) if idx is None else (X[idx], y[idx])
+            batches = [slice(None)] if m == n else np.split(rng.permutation(n), range(m, n, m))
+            for idx in batches:
+                xb, yb = X[idx], y[idx]
                 # Local derivatives: residual r, then dL/dw = 2/m X^T r, dL/db = 2/m sum r.
                 r = xb @ w + b - yb
                 w -= lr * (2.0 / len(yb)) * (xb.T @ r)
                 b -= lr * 2.0 * float(r.sum()) / len(yb)
-                step_losses.append(full_loss())
+                r = X @ w + b - y  # the full-data loss and gradient, to record and to stop
+                step_losses.append(float(r @ r) / n)
                 seen.append(seen[-1] + len(yb))
-                loss = step_losses[-1]
-                stop = "diverged" if not loss <= limit else "converged" if converged() else ""
+                if not step_losses[-1] <= limit:
+                    stop = "diverged"
+                elif tol is not None and math.hypot(float(np.linalg.norm(
+                        (2.0 / n) * (X.T @ r))), 2.0 * float(r.sum()) / n) <= tol:
+                    stop = "converged"
                 if stop:
                     break
             losses.append(step_losses[-1])
@@ -215,12 +175,8 @@ def fit_gd(X: Any, y: Any, lr: float, epochs: int, batch_size: int | None = None
     message = {"diverged": f"diverged at step {steps} (loss = {step_losses[-1]:.3g})",
                "converged": f"converged at step {steps} (gradient norm <= tol {tol or 0:g})",
                "": f"ran {steps} steps ({len(losses) - 1} epochs): loss {losses[-1]:.6g}"}[stop]
-    return GDResult(weights=w, bias=float(b), losses=np.array(losses),
-                    step_losses=np.array(step_losses), samples_seen=np.array(seen),
-                    batch_size=batch_size, steps=steps, diverged=stop == "diverged",
-                    diverged_at=steps if stop == "diverged" else None,
-                    diverged_value=step_losses[-1] if stop == "diverged" else None,
-                    converged_at=steps if stop == "converged" else None, message=message)
+    return GDResult(w, b, np.array(losses), np.array(step_losses), np.array(seen), steps,
+                    stop == "diverged", steps if stop == "converged" else None, message)
 
 
 class LeastSquares:
@@ -232,28 +188,16 @@ class LeastSquares:
     """
 
     def __init__(self, X: Any, y: Any, name: str = "least squares") -> None:
-        X, y = _check_xy(X, y)
-        self.X, self.y = X, y
-        self.n, self.dim, self.name = len(X), X.shape[1] + 1, name
-        A = np.hstack([X, np.ones((self.n, 1))])
+        self.X, self.y = _check_xy(X, y)
+        self.n, self.dim, self.name = len(self.y), self.X.shape[1] + 1, name
+        A = np.hstack([self.X, np.ones((self.n, 1))])
         self.hessian = (2.0 / self.n) * (A.T @ A)
         eig = np.linalg.eigvalsh(self.hessian)
         self.L, self.mu = float(eig[-1]), float(eig[0])
         self.condition_number = self.L / self.mu if self.mu > 0 else math.inf
-        w, b = fit_closed_form(X, y)
-        self.minimizer = np.append(w, b)
+        self.minimizer = np.linalg.lstsq(A, self.y, rcond=None)[0]  # as in fit_closed_form
         self.minimum = self(self.minimizer)
         self.x0 = np.zeros(self.dim)
-
-    @property
-    def window(self) -> tuple[tuple[float, float], tuple[float, float]]:
-        """A plotting window around the minimiser and the start (one feature only)."""
-        if self.dim != 2:
-            raise AttributeError("window is defined for one feature (theta = (w, b)) only")
-        pts = np.array([self.minimizer, self.x0])
-        lo, hi = pts.min(axis=0), pts.max(axis=0)
-        pad = np.maximum(0.5 * (hi - lo), 1.0)
-        return tuple((float(a - p), float(z + p)) for a, z, p in zip(lo, hi, pad, strict=True))
 
     def __call__(self, theta: Any) -> Any:
         theta = np.asarray(theta, dtype=np.float64)

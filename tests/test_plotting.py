@@ -67,6 +67,10 @@ def test_error_vs_h_marks_each_methods_best_step():
         k = int(np.argmin(err))
         assert line.get_xdata()[0] == hs[k]
     assert [t.get_text() for t in ax.texts] == ["√ε"]
+    ax = plotting.error_vs_h(hs, errors, mark_best={"central": 1e-5})  # the step nearest 1e-5
+    assert [line.get_xdata()[0] for line in ax.lines if line.get_marker() == "o"] == [hs[7]]
+    ax = plotting.error_vs_h(hs, errors, mark_best=False)
+    assert not any(line.get_marker() == "o" for line in ax.lines)
 
 
 def test_error_vs_h_rejects_bad_input():
@@ -75,6 +79,8 @@ def test_error_vs_h_rejects_bad_input():
         plotting.error_vs_h(-hs, {"a": hs})
     with pytest.raises(ValueError, match="'a'"):
         plotting.error_vs_h(hs, {"a": hs[:2]})
+    with pytest.raises(TypeError, match="mark_best"):
+        plotting.error_vs_h(hs, {"a": hs}, mark_best=["a"])
 
 
 def test_error_vs_h_draws_zero_error_at_floor():
@@ -105,14 +111,12 @@ def test_contour_with_paths_accepts_one_array_or_a_list():
     assert ax.get_xlim() == (-3.0, 3.0)
 
 
-def test_contour_with_paths_without_window_uses_the_paths():
+def test_contour_with_paths_needs_a_window():
     def f(x):
         return x[0] ** 2 + x[1] ** 2
 
-    p = np.array([[4.0, 4.0], [5.0, 6.0]])
-    ax = plotting.contour_with_paths(f, p)
-    lo, hi = ax.get_xlim()
-    assert lo < 4.0 and hi > 5.0
+    with pytest.raises(ValueError, match="window"):
+        plotting.contour_with_paths(f, np.array([[4.0, 4.0], [5.0, 6.0]]))
 
 
 def test_contour_with_paths_rejects_bad_paths():

@@ -58,7 +58,8 @@ def test_fit_gd_reaches_closed_form(batch_size):
     w, b, losses = res  # unpacks as (weights, bias, losses)
     assert w is res.weights and losses is res.losses
     assert len(res.step_losses) == res.steps + 1
-    assert np.all(np.diff(res.samples_seen)[: 50 // res.batch_size] == res.batch_size)
+    m = batch_size or 50
+    assert np.all(np.diff(res.samples_seen)[: 50 // m] == m)
     epochs_done = len(res.losses) - 1
     assert res.samples_seen[-1] == epochs_done * 50
 
@@ -77,10 +78,9 @@ def test_fit_gd_reports_divergence():
     X, y = _problem()
     obj = R.LeastSquares(X, y)
     res = R.fit_gd(X, y, lr=2.5 / obj.L, epochs=10_000)
-    assert res.diverged and res.diverged_at is not None
-    assert res.steps == res.diverged_at < 10_000
-    assert f"diverged at step {res.diverged_at}" in res.message
-    assert res.diverged_value > 1e6 * max(1.0, res.step_losses[0])
+    assert res.diverged and res.converged_at is None and res.steps < 10_000
+    assert f"diverged at step {res.steps}" in res.message
+    assert res.step_losses[-1] > 1e6 * max(1.0, res.step_losses[0])
 
 
 def test_least_squares_objective():
@@ -98,10 +98,6 @@ def test_least_squares_objective():
     assert values[1, 2] == pytest.approx(obj(grid[:, 1, 2]), rel=1e-10)
     np.testing.assert_allclose(obj.grad(obj.minimizer), 0, atol=1e-12)
     assert obj.mu <= obj.L and obj.condition_number >= 1
-    (w0, w1), (b0, b1) = obj.window
-    assert w0 < obj.minimizer[0] < w1 and b0 < obj.minimizer[1] < b1
-    with pytest.raises(AttributeError, match="one feature"):
-        _ = R.LeastSquares(*_problem(d=2)).window
 
 
 def test_standardize_uses_training_statistics():
