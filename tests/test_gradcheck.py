@@ -343,6 +343,15 @@ def test_a_one_percent_bug_is_caught_whatever_the_dtype():
         assert report.suspect.scale == pytest.approx(1.01, rel=1e-3)
 
 
+def test_a_model_of_mixed_dtypes_is_checked_in_float64():
+    X, y = make_batch()
+    model = nn.Sequential(nn.Linear(6, 5, rng=0), nn.Tanh(),
+                          nn.Linear(5, 3, rng=1, dtype=np.float32))
+    report = check_gradients(model, ScaledCE(), X, y)
+    assert all(c.dtype == "float64" for c in report)
+    assert report.suspect.label == "loss.input"  # the 1% bug float32 would hide
+
+
 def test_in_its_own_dtype_float32_is_nearly_blind():
     # float64=False checks float32 arithmetic with float32's step and threshold: the 1% bug
     # passes there, which is why the float64 copy is the default.
