@@ -178,16 +178,6 @@ def test_missing_transpose_in_input_gradient_is_localised():
     assert "not a multiple" in d
 
 
-def test_transposed_weight_gradient_is_localised():
-    X, y = make_batch()
-    model = planted.with_bug(make_model(), 2, planted.TransposedWeightGrad)
-    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
-    assert [c.label for c in report.failures] == ["2.W"]
-    assert report.suspect.max_rel_error > 1e-2
-    assert "the W gradient of layer 2 (TransposedWeightGrad) itself" in report.diagnosis
-    assert "input gradient" not in report.diagnosis
-
-
 @pytest.mark.parametrize("index", [0, 2, 4])
 def test_forgotten_bias_gradient_is_localised(index):
     X, y = make_batch()
