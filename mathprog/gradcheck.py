@@ -199,8 +199,7 @@ def _compare(where: tuple[str, str, str], array: np.ndarray, analytic: np.ndarra
     k = int(np.argmax(err))
     nn_, na = float(n @ n), float(np.linalg.norm(a))
     scale = float(a @ n) / nn_ if nn_ > 0 else (1.0 if not a.any() else math.inf)
-    resid = (float(np.linalg.norm(a - scale * n)) / na if na > 0 and math.isfinite(scale)
-             else (0.0 if na == 0 else math.inf))
+    resid = float(np.linalg.norm(a - scale * n)) / na if na > 0 and math.isfinite(scale) else 0.0
     worst = tuple(int(i) for i in np.unravel_index(int(at[k]), array.shape))
     return GradCheck(*head, float(err[k]), float(np.median(err)), worst, float(a[k]),
                      float(n[k]), scale, resid, threshold, bool(err[k] <= threshold))
@@ -210,8 +209,7 @@ def _numeric(evaluate: Callable[[], float], array: np.ndarray, idx: np.ndarray,
              h: float | None, relus: list[ReLU]) -> tuple[np.ndarray, np.ndarray]:
     """Central differences in ``array.flat[idx]``, and per entry whether a ReLU mask changed."""
     flat = array.reshape(-1)  # a view of the contiguous arrays layers hold
-    original = flat[idx].copy()
-    z0 = original.astype(np.float64)
+    z0 = flat[idx].astype(np.float64)  # exact, also for float32 entries
     kinked = np.zeros(idx.size, dtype=bool)
     evaluate()
     base = [r.mask.copy() for r in relus]  # a forward pass has set every mask
@@ -224,9 +222,9 @@ def _numeric(evaluate: Callable[[], float], array: np.ndarray, idx: np.ndarray,
         return value
 
     try:
-        return derivatives.gradient(f, z0.copy(), h), kinked
+        return derivatives.gradient(f, z0, h), kinked
     finally:
-        flat[idx] = original
+        flat[idx] = z0
 
 
 def _parameters(model: Any) -> Iterator[tuple[str, str, str, np.ndarray, np.ndarray]]:
@@ -288,9 +286,9 @@ def check_gradients(model: Any, loss: Any, X: Any, y: Any, *, h: float | None = 
     targets += [*_parameters(model), ("loss", type(loss).__name__, "input", pred, grad_pred)]
     if params is not None:
         labels = [f"{t[0]}.{t[2]}" for t in targets]
-        if set(params) - set(labels):
-            raise ValueError(f"params: unknown labels {sorted(set(params) - set(labels))}; "
-                             f"available: {labels}")
+        unknown = sorted(set(params) - set(labels))
+        if unknown:
+            raise ValueError(f"params: unknown labels {unknown}; available: {labels}")
         targets = [t for t, lab in zip(targets, labels, strict=True) if lab in params]
 
     def whole() -> float:
