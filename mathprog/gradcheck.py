@@ -166,7 +166,7 @@ class GradCheckReport:
         widths = [max(map(len, column)) for column in zip(*rows, strict=True)]
         lines = ["  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip()
                  for r in rows]
-        lines = [self.note] * bool(self.note) + lines + [self.summary()]
+        lines = [self.note, *lines, self.summary()]
         return "\n".join(lines + ["diagnosis: " + self.diagnosis] * (not self.passed))
 
     __str__ = __repr__ = table
@@ -275,13 +275,12 @@ def check_gradients(model: Any, loss: Any, X: Any, y: Any, *, h: float | None = 
     y = np.asarray(y)
     if y.shape[:1] != Xc.shape[:1]:
         raise ValueError(f"y must have one entry per row of X ({len(Xc)}), got shape {y.shape}")
-    pred = model.forward(Xc)
+    pred = np.array(model.forward(Xc))  # a copy: the loss's own check perturbs it
     value = float(loss.forward(pred, y))
     if not math.isfinite(value):
         raise ValueError(f"X, y: the loss is not finite at this batch ({value!r})")
     grad_pred = np.array(loss.backward())
     grad_X = model.backward(grad_pred.copy())
-    pred = np.array(pred)
     targets = [("input", "data", "X", Xc, np.array(grad_X))] * bool(check_input)
     targets += [*_parameters(model), ("loss", type(loss).__name__, "input", pred, grad_pred)]
     if params is not None:
