@@ -371,8 +371,6 @@ def test_float32_catches_gross_bugs_in_its_own_dtype():
     assert [c.label for c in report.failures] == ["2.b"]
 
 
-
-
 # --------------------------------------------------------------------------- errors
 
 
@@ -399,6 +397,8 @@ def test_bad_inputs():
         check_gradients(model, loss, X, y, max_entries_per_param=2.5)
     with pytest.raises(ValueError, match="unknown labels"):
         check_gradients(model, loss, X, y, params=["9.W"])
+    with pytest.raises(ValueError, match="unknown labels"):  # a list of labels, not one str
+        check_gradients(model, loss, X, y, params="0.W")
     with pytest.raises(ValueError, match=r"^X\b"):
         check_gradients(model, loss, np.full_like(X, np.nan), y)
     with pytest.raises(ValueError, match=r"^X\b"):
