@@ -252,7 +252,7 @@ def check_gradients(model: Any, loss: Any, X: Any, y: Any, *, h: float | None = 
     h, threshold : float, optional; step and largest passing relative error (default per dtype).
     atol : float, optional; differences below it pass (default ``10 eps max(1, |L|) / h``).
     params : labels to check only, e.g. ``["0.W", "input.X", "loss.input"]``
-    max_entries_per_param : int, optional; check this many random entries per array.
+    max_entries_per_param : int, optional; check this many random entries per array (seed 0).
     check_input : bool; also check ``dL/dX``.
     skip_kinks : bool; leave out entries that switched a ReLU (still counted in ``n_kinks``).
     float64 : bool; check a float64 copy (reliable whatever the model's dtype).
