@@ -76,26 +76,15 @@ class GradCheck:
     def skipped(self) -> bool:
         return self.n_checked == 0
 
-    def row(self) -> list[str]:
-        verdict = "skipped" if self.skipped else ("ok" if self.passed else "FAIL")
-        return [self.layer, self.kind, self.name, "x".join(map(str, self.shape)) or "()",
-                str(self.n_checked), str(self.n_kinks), f"{self.max_rel_error:.1e}",
-                str(self.worst_index), f"{self.analytic:+.4e}", f"{self.numeric:+.4e}",
-                f"{self.scale:+.3f}", verdict]
 
-
-_HEADER = ["layer", "type", "param", "shape", "checked", "kinks", "max rel err", "worst at",
-           "analytic", "numeric", "scale", "result"]
-
-
+@dataclass
 class GradCheckReport:
     """The result of :func:`check_gradients`, checks in forward order; prints as a table."""
 
-    def __init__(self, checks: Sequence[GradCheck], *, note: str = "",
-                 layers: Sequence[tuple[str, str]] = (), loss_checked: bool = True,
-                 kinks_skipped: bool = True) -> None:
-        self.checks, self.note, self.layers = list(checks), note, list(layers)
-        self.loss_checked, self.kinks_skipped = loss_checked, kinks_skipped
+    checks: list[GradCheck]
+    note: str
+    layers: list[tuple[str, str]]  # (label, class) of every layer, in forward order
+    kinks_skipped: bool
 
     @property
     def passed(self) -> bool:
@@ -106,10 +95,6 @@ class GradCheckReport:
         return [c for c in self.checks if not (c.passed or c.skipped)]
 
     @property
-    def skipped(self) -> list[GradCheck]:
-        return [c for c in self.checks if c.skipped]
-
-    @property
     def suspect(self) -> GradCheck | None:
         return self.failures[-1] if self.failures else None
 
@@ -118,9 +103,9 @@ class GradCheckReport:
         """Where the bug must be: between the most downstream failing check and the next."""
         s = self.suspect
         if s is None:
+            skipped = ", ".join(c.label for c in self.checks if c.skipped)
             return ("all checks passed" if self.passed else "inconclusive: every entry of "
-                    f"{', '.join(c.label for c in self.skipped)} crossed a ReLU kink; check "
-                    "another batch")
+                    f"{skipped} crossed a ReLU kink; check another batch")
         hint = _scale_hint(s)
         kinks = sum(c.n_kinks for c in self.failures)
         if kinks and not self.kinks_skipped:
@@ -129,16 +114,11 @@ class GradCheckReport:
         if s.layer == "loss":
             return (f"the loss's own gradient ({s.kind}.backward, dL/d{s.name}) is wrong{hint};"
                     " every check upstream of it inherits the error")
-        return self._between(s, hint)
-
-    def _between(self, s: GradCheck, hint: str) -> str:
         labels = [label for label, _ in self.layers]
         i = self.checks.index(s)
         after = self.checks[i + 1] if i + 1 < len(self.checks) else None
-        start = labels.index(s.layer) + 1 if s.layer in labels else 0
-        stop = (len(labels) if after is None or after.layer == "loss" else start
-                if after.layer == s.layer or after.layer not in labels
-                else labels.index(after.layer) + 1)
+        start = labels.index(s.layer) + 1 if s.layer != "input" else 0
+        stop = labels.index(after.layer) + 1 if after and after.layer != "loss" else len(labels)
         between = [f"{lab} ({kind})" for lab, kind in self.layers[start:stop]]
         if any(c.passed and c.layer == s.layer for c in self.checks):
             between = []  # a sibling parameter passes: the gradient arriving here is right
@@ -146,7 +126,7 @@ class GradCheckReport:
             s.layer != "input")
         if between:
             places.append(f"the input gradient (dL/dx) of layer {', '.join(between)}")
-        if after is None and not self.loss_checked:
+        if after is None:
             places.append("the loss's backward (not checked)")
         nxt = f" and {after.label}, which passes" if after is not None else ""
         return f"the error is made between {s.label}{nxt}: in " + ", or in ".join(places) + hint
@@ -165,7 +145,7 @@ class GradCheckReport:
 
     def summary(self) -> str:
         """One line: PASSED, INCONCLUSIVE (skipped checks) or FAILED with the suspect."""
-        s, n_skip = self.suspect, len(self.skipped)
+        s, n_skip = self.suspect, sum(c.skipped for c in self.checks)
         skip = f" ({n_skip} skipped: every entry at a kink)" if n_skip else ""
         if s is None:
             worst = max((c.max_rel_error for c in self.checks if not c.skipped), default=0.0)
@@ -177,11 +157,16 @@ class GradCheckReport:
                 f"{s.max_rel_error:.1e}, scale {s.scale:+.3f}")
 
     def table(self) -> str:
-        rows = [_HEADER] + [c.row() for c in self.checks]
-        widths = [max(len(r[j]) for r in rows) for j in range(len(_HEADER))]
+        rows = [["layer", "type", "param", "shape", "checked", "kinks", "max rel err",
+                 "worst at", "analytic", "numeric", "scale", "result"]]
+        rows += [[c.layer, c.kind, c.name, "x".join(map(str, c.shape)) or "()", str(c.n_checked),
+                  str(c.n_kinks), f"{c.max_rel_error:.1e}", str(c.worst_index),
+                  f"{c.analytic:+.4e}", f"{c.numeric:+.4e}", f"{c.scale:+.3f}",
+                  "skipped" if c.skipped else "ok" if c.passed else "FAIL"] for c in self.checks]
+        widths = [max(map(len, column)) for column in zip(*rows, strict=True)]
         lines = ["  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip()
                  for r in rows]
-        lines = [self.note] * bool(self.note) + lines + [self.summary()]
+        lines = [self.note, *lines, self.summary()]
         return "\n".join(lines + ["diagnosis: " + self.diagnosis] * (not self.passed))
 
     __str__ = __repr__ = table
@@ -197,10 +182,6 @@ def _scale_hint(c: GradCheck) -> str:
         return " (analytic = -1 x numeric: a flipped sign)"
     if abs(s) >= 1.5:
         return f" (analytic = {s:.3g} x numeric: a missing division, e.g. by the batch size)"
-    if abs(s - 1) < 0.05:
-        return " (analytic ~ numeric overall, a few entries off: a wrong index, or a kink)"
-    if abs(s) <= 0.67:
-        return f" (analytic = {s:.3g} x numeric: a factor 1/{1 / s:.3g} too many)"
     return f" (analytic = {s:.3g} x numeric)"
 
 
@@ -218,8 +199,7 @@ def _compare(where: tuple[str, str, str], array: np.ndarray, analytic: np.ndarra
     k = int(np.argmax(err))
     nn_, na = float(n @ n), float(np.linalg.norm(a))
     scale = float(a @ n) / nn_ if nn_ > 0 else (1.0 if not a.any() else math.inf)
-    resid = (float(np.linalg.norm(a - scale * n)) / na if na > 0 and math.isfinite(scale)
-             else (0.0 if na == 0 else math.inf))
+    resid = float(np.linalg.norm(a - scale * n)) / na if na > 0 and math.isfinite(scale) else 0.0
     worst = tuple(int(i) for i in np.unravel_index(int(at[k]), array.shape))
     return GradCheck(*head, float(err[k]), float(np.median(err)), worst, float(a[k]),
                      float(n[k]), scale, resid, threshold, bool(err[k] <= threshold))
@@ -229,45 +209,38 @@ def _numeric(evaluate: Callable[[], float], array: np.ndarray, idx: np.ndarray,
              h: float | None, relus: list[ReLU]) -> tuple[np.ndarray, np.ndarray]:
     """Central differences in ``array.flat[idx]``, and per entry whether a ReLU mask changed."""
     flat = array.reshape(-1)  # a view of the contiguous arrays layers hold
-    original = flat[idx].copy()
-    z0 = original.astype(np.float64)
+    z0 = flat[idx].astype(np.float64)  # exact, also for float32 entries
     kinked = np.zeros(idx.size, dtype=bool)
     evaluate()
-    base = [None if r.mask is None else r.mask.copy() for r in relus]
+    base = [r.mask.copy() for r in relus]  # a forward pass has set every mask
 
     def f(z: np.ndarray) -> float:
         flat[idx] = z  # in the array's own dtype: its rounding is part of what is measured
         value = evaluate()
-        if any(b is not None and not np.array_equal(r.mask, b)
-               for r, b in zip(relus, base, strict=True)):
+        if any(not np.array_equal(r.mask, b) for r, b in zip(relus, base, strict=True)):
             kinked[z != z0] = True
         return value
 
     try:
-        return derivatives.gradient(f, z0.copy(), h), kinked
+        return derivatives.gradient(f, z0, h), kinked
     finally:
-        flat[idx] = original
+        flat[idx] = z0
 
 
-def _targets(model: Any) -> Iterator[tuple[str, str, str, np.ndarray]]:
-    """(layer label, class, parameter name, array) in the order of ``model.params``."""
-    flat = list(model.params)
-    named = [(label, type(layer).__name__, getattr(layer, "_param_names", ())[j:j + 1] or
-              (f"params[{j}]",), p) for label, layer in named_layers(model)
-             for j, p in enumerate(layer.params)]
-    if [id(t[3]) for t in named] != [id(p) for p in flat]:  # a model we cannot walk
-        named = [("model", type(model).__name__, (f"params[{j}]",), p) for j, p in
-                 enumerate(flat)]
-    for label, kind, (name,), p in named:
-        yield label, kind, name, p
+def _parameters(model: Any) -> Iterator[tuple[str, str, str, np.ndarray, np.ndarray]]:
+    """(layer label, class, parameter name, array, its gradient) in the order of ``params``."""
+    for label, layer in named_layers(model):
+        names = getattr(layer, "_param_names", ())
+        for j, (p, g) in enumerate(zip(layer.params, layer.grads, strict=True)):
+            yield (label, type(layer).__name__, names[j] if j < len(names) else f"params[{j}]",
+                   p, g.copy())
 
 
 def check_gradients(model: Any, loss: Any, X: Any, y: Any, *, h: float | None = None,
                     threshold: float | None = None, atol: float | None = None,
                     params: Sequence[str] | None = None,
                     max_entries_per_param: int | None = None, check_input: bool = True,
-                    check_loss: bool = True, skip_kinks: bool = True, seed: int = 0,
-                    float64: bool = True) -> GradCheckReport:
+                    skip_kinks: bool = True, float64: bool = True) -> GradCheckReport:
     """Compare backprop's gradients of a :mod:`mathprog.nn` model with central differences.
 
     Two loss evaluations per checked entry: use a handful of samples. The model is not changed.
@@ -279,81 +252,71 @@ def check_gradients(model: Any, loss: Any, X: Any, y: Any, *, h: float | None = 
     h, threshold : float, optional; step and largest passing relative error (default per dtype).
     atol : float, optional; differences below it pass (default ``10 eps max(1, |L|) / h``).
     params : labels to check only, e.g. ``["0.W", "input.X", "loss.input"]``
-    max_entries_per_param : int, optional; check this many random entries (``seed``) per array.
-    check_input, check_loss : bool; also check ``dL/dX`` and the loss's own gradient.
+    max_entries_per_param : int, optional; check this many random entries per array (seed 0).
+    check_input : bool; also check ``dL/dX``.
     skip_kinks : bool; leave out entries that switched a ReLU (still counted in ``n_kinks``).
     float64 : bool; check a float64 copy (reliable whatever the model's dtype).
-
-    Returns
-    -------
-    GradCheckReport
     """
     check.has(model, "model", "forward", "backward", "params", "grads")
     check.has(loss, "loss", "forward", "backward")
-    h, threshold = check.optional(check.positive, h, "h"), check.optional(
-        check.positive, threshold, "threshold")
+    h = check.optional(check.positive, h, "h")
+    threshold = check.optional(check.positive, threshold, "threshold")
     atol = check.optional(check.number, atol, "atol", lo=0.0)
     max_entries = check.optional(check.integer, max_entries_per_param, "max_entries_per_param",
                                  minimum=1)
     if not model.params:
         raise ValueError("model has no parameters to check")
-    own = check.float_dtype(model.params[0].dtype, "model's parameters")
-    if float64 and own != np.float64:
+    dtypes = {check.float_dtype(p.dtype, "model's parameters") for p in model.params}
+    copied = float64 and dtypes != {np.dtype(np.float64)}
+    if copied:
         model = check.has(model, "model", "astype").astype(np.float64)
-    dt = check.float_dtype(model.params[0].dtype, "model's parameters")
+    dt = model.params[0].dtype
     Xc = check.array(X, "X", dtype=dt).copy()  # a copy: the input check perturbs it
     y = np.asarray(y)
     if y.shape[:1] != Xc.shape[:1]:
         raise ValueError(f"y must have one entry per row of X ({len(Xc)}), got shape {y.shape}")
-    pred = model.forward(Xc)
+    pred = np.array(model.forward(Xc))  # a copy: the loss's own check perturbs it
     value = float(loss.forward(pred, y))
     if not math.isfinite(value):
         raise ValueError(f"X, y: the loss is not finite at this batch ({value!r})")
     grad_pred = np.array(loss.backward())
     grad_X = model.backward(grad_pred.copy())
-    pred = np.array(pred)
     targets = [("input", "data", "X", Xc, np.array(grad_X))] * bool(check_input)
-    targets += [(*t, g.copy()) for t, g in zip(_targets(model), model.grads, strict=True)]
-    targets += [("loss", type(loss).__name__, "input", pred, grad_pred)] * bool(check_loss)
+    targets += [*_parameters(model), ("loss", type(loss).__name__, "input", pred, grad_pred)]
     if params is not None:
-        params = [params] if isinstance(params, str) else list(params)
         labels = [f"{t[0]}.{t[2]}" for t in targets]
-        if set(params) - set(labels):
-            raise ValueError(f"params: unknown labels {sorted(set(params) - set(labels))}; "
-                             f"available: {labels}")
+        unknown = sorted(set(params) - set(labels))
+        if unknown:
+            raise ValueError(f"params: unknown labels {unknown}; available: {labels}")
         targets = [t for t, lab in zip(targets, labels, strict=True) if lab in params]
+
+    def whole() -> float:
+        return float(loss.forward(model.forward(Xc), y))
+
+    def top() -> float:  # the loss alone, at the (perturbed) prediction
+        return float(loss.forward(pred, y))
+
     relus = [m for _, m in named_layers(model) if isinstance(m, ReLU)]
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(0)
     checks = []
     for layer, kind, name, array, analytic in targets:
         if analytic.shape != array.shape:
             raise ValueError(f"the gradient of {layer}.{name} has shape {analytic.shape}, "
                              f"expected {array.shape}")
         step = h if h is not None else DEFAULT_STEPS[array.dtype.name]
-        noise = atol if atol is not None else _noise(array.dtype, value, step)
+        noise = (atol if atol is not None else 10.0 * float(np.finfo(array.dtype).eps)
+                 * max(1.0, abs(value)) / (step or derivatives.OPTIMAL_STEPS["central"]))
         idx = (np.arange(array.size) if max_entries is None or array.size <= max_entries
                else np.sort(rng.choice(array.size, size=max_entries, replace=False)))
-        if layer == "loss":
-            numeric, kinked = _numeric(lambda a=array: float(loss.forward(a, y)), array, idx,
-                                       step, [])
-        else:
-            numeric, kinked = _numeric(lambda: float(loss.forward(model.forward(Xc), y)),
-                                       array, idx, step, relus)
+        numeric, kinked = _numeric(top if layer == "loss" else whole, array, idx, step, relus)
         limit = threshold if threshold is not None else DEFAULT_THRESHOLDS[array.dtype.name]
         checks.append(_compare((layer, kind, name), array, analytic, numeric, idx,
                                kinked, skip_kinks, limit, noise))
-    loss.forward(model.forward(Xc), y)  # leave model and loss in the unperturbed state
-    steps = f"{dt.name}: h = {_describe(h if h is not None else DEFAULT_STEPS[dt.name])}"
-    copy = ", on a float64 copy of the model" if dt != own else ""
-    return GradCheckReport(checks, note=f"gradient check on {len(Xc)} samples ({steps}{copy})",
-                           layers=[(lab, type(m).__name__) for lab, m in named_layers(model)],
-                           loss_checked=check_loss, kinks_skipped=skip_kinks)
-
-
-def _noise(dtype: np.dtype, value: float, step: float | None) -> float:
-    h = derivatives.OPTIMAL_STEPS["central"] if step is None else step
-    return 10.0 * float(np.finfo(dtype).eps) * max(1.0, abs(value)) / h
-
-
-def _describe(h: float | None) -> str:
-    return f"{derivatives.OPTIMAL_STEPS['central']:.1e} x max(1, |x|)" if h is None else f"{h:.0e}"
+    whole()  # leave model and loss in the unperturbed state
+    step = h if h is not None else DEFAULT_STEPS[dt.name]
+    steps = (f"{step:.0e}" if step is not None
+             else f"{derivatives.OPTIMAL_STEPS['central']:.1e} x max(1, |x|)")
+    copy = ", on a float64 copy of the model" if copied else ""
+    note = f"gradient check on {len(Xc)} samples ({dt.name}: h = {steps}{copy})"
+    layers = [(lab, type(m).__name__) for lab, m in named_layers(model)]
+    return GradCheckReport(checks, note, layers, skip_kinks)

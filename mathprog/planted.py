@@ -12,8 +12,7 @@ import numpy as np
 
 from mathprog import nn
 
-__all__ = ["ForgottenBias", "MissingMean", "MissingTranspose", "TransposedWeightGrad",
-           "WrongSignSoftmax", "with_bug"]
+__all__ = ["ForgottenBias", "MissingMean", "MissingTranspose", "WrongSignSoftmax", "with_bug"]
 
 
 class MissingTranspose(nn.Linear):
@@ -23,16 +22,6 @@ class MissingTranspose(nn.Linear):
         np.matmul(self.x.T, grad_out, out=self.dW)
         np.sum(grad_out, axis=0, out=self.db)
         self.grad_input = grad_out @ self.W  # BUG: should be self.W.T
-        return self.grad_input
-
-
-class TransposedWeightGrad(nn.Linear):
-    """``dL/dW = g.T @ x``, the transpose of ``x.T @ g`` (again hidden by a square layer)."""
-
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        np.matmul(grad_out.T, self.x, out=self.dW)  # BUG: should be x.T @ g
-        np.sum(grad_out, axis=0, out=self.db)
-        self.grad_input = grad_out @ self.W.T
         return self.grad_input
 
 
