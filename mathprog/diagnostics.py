@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import pairwise
 from types import SimpleNamespace
 from typing import Any
@@ -54,7 +54,7 @@ class Finding:
 
     kind: str
     message: str
-    evidence: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[str, Any]
 
     @property
     def advice(self) -> str:
@@ -120,7 +120,7 @@ def sharpness(model: Any, loss: Any, X: np.ndarray, y: Any, *, iters: int = 20,
             raise ValueError("the loss is not finite at these weights: sharpness is undefined")
         return np.concatenate([g.ravel() for g in m.grads])
 
-    def power_iteration(shift: float) -> float:  # the eigenvalue of H farthest below shift
+    def power_iteration(shift: float) -> float:  # H + shift I's largest |eigenvalue| - shift
         v = rng.standard_normal(sum(p.size for p in params))
         v, lam = v / math.sqrt(np.sum(v * v)), math.nan  # sums, not BLAS dots: no threads
         for _ in range(iters):
@@ -167,18 +167,14 @@ def _read(history: History) -> SimpleNamespace:
         med = gradient_profile(np.exp(np.median(np.log(g_in[rows]), axis=0)))
         med["factor"] = float(np.median([gradient_profile(x)["factor"] for x in g_in[rows]]))
     return SimpleNamespace(
-        epoch_loss=epoch_loss, step_loss=step_loss, g_in=g_in, g_w=g_w,
-        totals=np.asarray(history.total_grad_norm, dtype=np.float64),
-        names=[str(n) for n in history.layer_names], spe=int(history.steps_per_epoch),
-        nonfinite_at=nonfinite_at, initial=initial, done=done,
-        scale=max([abs(initial)] + [abs(v) for v in done]) or 1.0,
-        train_acc=[float(v) for v in history.epoch_acc],
-        val_acc=[float(v) for v in history.val_acc],
+        h=history, epoch_loss=epoch_loss, step_loss=step_loss, g_in=g_in, g_w=g_w,
+        totals=np.asarray(history.total_grad_norm, dtype=np.float64), nonfinite_at=nonfinite_at,
+        initial=initial, done=done, scale=max([abs(initial)] + [abs(v) for v in done]) or 1.0,
         finite_rows=finite_rows, rows=rows, med=med)
 
 
 def _name(r: SimpleNamespace, i: int) -> str:
-    return r.names[i] if 0 <= i < len(r.names) else f"layer {i + 1}"
+    return str(r.h.layer_names[i]) if 0 <= i < len(r.h.layer_names) else f"layer {i + 1}"
 
 
 # Each rule reads the run and returns (message, evidence) if its kind of finding is there.
@@ -201,16 +197,17 @@ def _nonfinite(r: SimpleNamespace) -> tuple[str, dict] | None:
 
 
 def _exploding(r: SimpleNamespace) -> tuple[str, dict] | None:
-    if not r.rows.any():
+    if not r.rows.any() or r.g_in.shape[1] < 3:
         return None
-    size = r.totals if r.totals.shape == (len(r.g_in),) else np.nansum(r.g_w**2, axis=1)
+    other = r.g_w if len(r.g_w) == len(r.g_in) else r.g_in  # the size of a step without totals
+    size = r.totals if r.totals.shape == (len(r.g_in),) else np.nansum(other**2, axis=1)
     cand = np.flatnonzero(r.rows & np.isfinite(size))
     worst = int(cand[np.argmax(size[cand])]) if cand.size else int(np.flatnonzero(r.rows)[-1])
-    p, med, fac = gradient_profile(r.g_in[worst]), r.med, _FACTOR
-    if p is not None and p["ratio"] >= _RATIO and p["start_factor"] >= fac:
+    p, med = gradient_profile(r.g_in[worst]), r.med
+    if p is not None and p["ratio"] >= _RATIO and p["start_factor"] >= _FACTOR:
         msg = f"at step {worst} (the largest finite gradient) ||dL/dh||"
         factor = p["start_factor"]
-    elif med is not None and med["factor"] >= fac and med["ratio"] >= _RATIO ** 0.5:
+    elif med is not None and med["factor"] >= _FACTOR and med["ratio"] >= _RATIO**0.5:
         p, worst, factor = med, -1, med["factor"]
         msg = f"over training (median of {int(r.rows.sum())} steps) ||dL/dh||"
     else:
@@ -269,10 +266,13 @@ def _vanishing(r: SimpleNamespace) -> tuple[str, dict] | None:
 
 
 def _is_rise(a: float, b: float, tol: float, r: SimpleNamespace) -> bool:
+    """b - a above tol x |a|, or x 10% of the run's largest |loss| near convergence."""
     return b - a > tol * max(abs(a), 0.1 * r.scale)
 
 
 def _lr_too_high(r: SimpleNamespace) -> tuple[str, dict] | None:
+    """Over the completed finite epochs: the last 25% above the best; rises of 5% in at least 2
+    and 30% of the epochs; or one step 200% above the initial loss."""
     done, reasons, ev = r.done, [], {}
     best = int(np.argmin(done)) if done else 0
     if best < len(done) - 1 and _is_rise(done[best], done[-1], 0.25, r):
@@ -284,7 +284,8 @@ def _lr_too_high(r: SimpleNamespace) -> tuple[str, dict] | None:
     if rises >= 2 and rises >= 0.3 * changes:
         reasons.append(f"it went up in {rises} of {changes} epochs")
         ev.update(rises=rises, epoch_changes=changes)
-    seen = r.step_loss[: len(r.step_loss) if r.nonfinite_at is None else len(done) * r.spe]
+    n = len(r.step_loss) if r.nonfinite_at is None else len(done) * r.h.steps_per_epoch
+    seen = r.step_loss[:n]
     k = int(np.nanargmax(seen)) if np.isfinite(seen).any() else 0
     if seen.size and _is_rise(r.initial, seen[k], 2, r):
         reasons.append(f"the loss of step {k} spiked to {_fmt(seen[k])} from the initial "
@@ -297,22 +298,24 @@ def _lr_too_high(r: SimpleNamespace) -> tuple[str, dict] | None:
 
 
 def _overfitting(r: SimpleNamespace) -> tuple[str, dict] | None:
-    if not (r.val_acc and r.train_acc and r.train_acc[-1] - r.val_acc[-1] >= 0.1):
+    train, val = r.h.epoch_acc, r.h.val_acc
+    if not (val and train and train[-1] - val[-1] >= 0.1):
         return None
-    return (f"training accuracy {_pct(r.train_acc[-1])} against validation accuracy "
-            f"{_pct(r.val_acc[-1])}: the model memorises the training set.",
-            {"train_acc": r.train_acc[-1], "val_acc": r.val_acc[-1]})
+    return (f"training accuracy {_pct(train[-1])} against validation accuracy {_pct(val[-1])}: "
+            "the model memorises the training set.",
+            {"train_acc": float(train[-1]), "val_acc": float(val[-1])})
 
 
 def _chance(r: SimpleNamespace) -> tuple[str, dict] | None:
-    acc, which = (r.val_acc, "validation") if r.val_acc else (r.train_acc, "training")
-    last = re.search(r"→(\d+)\)$", r.names[-1]) if r.names else None  # "linear3 (64→10)"
+    acc, which = (r.h.val_acc, "validation") if r.h.val_acc else (r.h.epoch_acc, "training")
+    names = r.h.layer_names
+    last = re.search(r"→(\d+)\)$", str(names[-1])) if names else None  # "linear3 (64→10)"
     c = int(last.group(1)) if last else 0
     if not (acc and c >= 2 and acc[-1] <= 1.5 / c):
         return None
     return (f"{which} accuracy {_pct(acc[-1])} is at chance level for {c} classes "
             f"({_pct(1 / c)}), with a final loss of {_fmt(r.epoch_loss[-1])}.",
-            {"accuracy": acc[-1], "n_classes": c, "chance": 1 / c})
+            {"accuracy": float(acc[-1]), "n_classes": c, "chance": 1 / c})
 
 
 def _plateau(r: SimpleNamespace) -> tuple[str, dict] | None:
@@ -330,7 +333,7 @@ def _plateau(r: SimpleNamespace) -> tuple[str, dict] | None:
 
 
 def _healthy(r: SimpleNamespace) -> tuple[str, dict]:
-    val = (f"validation accuracy {_pct(r.val_acc[-1])}" if r.val_acc
+    val = (f"validation accuracy {_pct(r.h.val_acc[-1])}" if r.h.val_acc
            else "no validation data, so overfitting was not checked")
     depth = ("per-layer gradients were not recorded, so depth was not checked"
              if not r.rows.any() else f"{r.g_in.shape[1]} layers are too few for a depth profile"
@@ -350,11 +353,11 @@ _RULES = {"nonfinite": _nonfinite, "exploding": _exploding, "vanishing": _vanish
 def diagnose(history: History) -> Diagnosis:
     """Read a training history and say, in plain words, what went wrong (if anything).
 
-    Checks in the order of :data:`FINDING_KINDS` (thresholds in :data:`THRESHOLDS`): inf/nan;
-    the depth profile of ``||dL/dh||`` (exploding, vanishing; exact zeros are underflow or dead
-    units); loss rising, oscillating or spiking; validation accuracy (overfitting, chance
-    level); a plateau. Each finding carries its evidence and a next step; ``healthy`` says
-    which checks could not run. See notebook 09.
+    Checks, in this order: inf/nan (nonfinite); the depth profile of ``||dL/dh||`` (exploding,
+    vanishing; exact zeros are underflow or dead_units); the loss rising, oscillating or
+    spiking (lr_too_high); accuracy (overfitting, chance); a plateau. Each :class:`Finding`
+    carries its evidence and a next step; ``healthy`` says which checks could not run.
+    See notebook 09.
     """
     r = _read(history)
     found = Diagnosis()

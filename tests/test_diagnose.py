@@ -147,6 +147,12 @@ def test_exploding_names_the_start_layer_and_factor():
     assert "x2 per layer" in f.message
 
 
+def test_exploding_without_global_or_weight_norms():
+    h = make_history(HEALTHY, worst_factor=2.0)
+    h.total_grad_norm, h.weight_grad_norms = np.zeros(0), np.zeros((0, 0))  # a History by hand
+    assert "exploding" in diagnose(h).kinds
+
+
 def test_mild_growth_is_not_exploding_and_healthy_reports_the_factor():
     # x1.23 per layer over 8 layers is a ratio of 4.3: below the thresholds, but the healthy
     # finding must state the measured growth, never "steady across depth"
