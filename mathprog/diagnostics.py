@@ -18,11 +18,31 @@ import numpy as np
 from mathprog import _checks as check
 from mathprog.training import History
 
-__all__ = ["diagnose", "Diagnosis", "Finding", "gradient_profile", "sharpness"]
+__all__ = ["diagnose", "DIAGNOSE_THRESHOLDS", "Diagnosis", "Finding", "gradient_profile",
+           "sharpness"]
 
-# A depth profile explodes when ||dL/dh|| grows at least _FACTOR per layer flowing back and
-# the first layer gets at least _RATIO times the last's; it vanishes in the mirror image.
-_FACTOR, _RATIO = 1.1, 100.0
+DIAGNOSE_THRESHOLDS: dict[str, float] = {
+    # exploding: at the largest finite gradient ||dL/dh|| into the first layer is >= ratio x the
+    # last's, growing >= factor per layer flowing back; or so on the median profile (ratio >=
+    # sqrt(explode_ratio)). vanishing: the mirror image, or exact zeros under layers whose
+    # gradient shrinks or is below tiny_grad (float underflow).
+    "explode_ratio": 100.0, "explode_factor": 1.1, "tiny_grad": 1e-30,
+    # dead_units: ||dL/dW|| exactly 0 on >= zero_frac of the steps after the first.
+    "zero_frac": 0.5,
+    # lr_too_high (completed finite epochs): a rise is an increase above tol * max(|previous|,
+    # converged_frac * largest |loss|); rising: last epoch rising_tol above the best;
+    # oscillating: >= 2 and >= oscillation_frac of the changes rise by rise_tol; spike: one
+    # step (spike_factor - 1) above the initial loss, by the same rule.
+    "rise_tol": 0.05, "rising_tol": 0.25, "oscillation_frac": 0.3, "spike_factor": 3.0,
+    "converged_frac": 0.1,
+    # overfitting: training accuracy >= overfit_gap above validation accuracy. chance: final
+    # accuracy (validation, else training) <= chance_factor / n_classes.
+    "overfit_gap": 0.1, "chance_factor": 1.5,
+    # plateau: the last plateau_epochs epoch losses within plateau_tol of each other, still
+    # above plateau_level x the initial loss.
+    "plateau_epochs": 3, "plateau_tol": 0.01, "plateau_level": 0.5,
+}
+_T = DIAGNOSE_THRESHOLDS  # the short name the rules use
 
 _ADVICE = {  # every kind of finding, in the order diagnose checks them, and its next step
     "nonfinite": "lower the rate 10x and clip the norm; if it blows up at once anyway, fix init.",
@@ -204,10 +224,11 @@ def _exploding(r: SimpleNamespace) -> tuple[str, dict] | None:
     cand = np.flatnonzero(r.rows & np.isfinite(size))
     worst = int(cand[np.argmax(size[cand])]) if cand.size else int(np.flatnonzero(r.rows)[-1])
     p, med = gradient_profile(r.g_in[worst]), r.med
-    if p is not None and p["ratio"] >= _RATIO and p["start_factor"] >= _FACTOR:
+    ratio, fac = _T["explode_ratio"], _T["explode_factor"]
+    if p is not None and p["ratio"] >= ratio and p["start_factor"] >= fac:
         msg = f"at step {worst} (the largest finite gradient) ||dL/dh||"
         factor = p["start_factor"]
-    elif med is not None and med["factor"] >= _FACTOR and med["ratio"] >= _RATIO**0.5:
+    elif med is not None and med["factor"] >= fac and med["ratio"] >= ratio**0.5:
         p, worst, factor = med, -1, med["factor"]
         msg = f"over training (median of {int(r.rows.sum())} steps) ||dL/dh||"
     else:
@@ -223,23 +244,23 @@ def _exploding(r: SimpleNamespace) -> tuple[str, dict] | None:
 
 
 def _zero_gradients(r: SimpleNamespace, kind: str = "dead_units") -> tuple[str, dict] | None:
-    """Layers whose ||dL/dW|| is exactly 0 on at least half the steps after the first (a
-    zero-initialised output layer gets 0 at step 0): vanishing if the ||dL/dh|| above them
-    underflows (below 1e-30) or shrinks flowing back, else dead units. None unless ``kind``."""
+    """Layers whose ||dL/dW|| is exactly 0 on most steps after the first (a zero-initialised
+    output layer gets 0 at step 0): vanishing if the ||dL/dh|| above them underflows or shrinks
+    flowing back, else dead units. None unless that is ``kind``."""
     rows = r.finite_rows.copy()
     rows[:1] = False
     if rows.sum() < 3 or r.g_w.shape != r.g_in.shape or r.g_in.shape[1] < 3:
         return None
     frac = np.mean(r.g_w[rows] == 0, axis=0)
-    silent = np.flatnonzero(frac >= 0.5)
+    silent = np.flatnonzero(frac >= _T["zero_frac"])
     if silent.size == 0:
         return None
     lo, top = int(silent.min()), int(silent.max())
     above = np.median(r.g_in[rows, top + 1 :], axis=0)
     pos = above[above > 0]
     prof = gradient_profile(np.concatenate([above[:1], above])) if above.size >= 2 else None
-    underflow = pos.size > 0 and (pos.min() < 1e-30 or (
-        prof is not None and prof["factor"] <= 1 / _FACTOR))
+    underflow = pos.size > 0 and (pos.min() < _T["tiny_grad"] or (
+        prof is not None and prof["factor"] <= 1 / _T["explode_factor"]))
     if kind != ("vanishing" if underflow else "dead_units"):
         return None
     ev = {"zero_layers": [int(i) for i in silent], "zero_step_frac": float(frac[silent].min()),
@@ -254,8 +275,8 @@ def _zero_gradients(r: SimpleNamespace, kind: str = "dead_units") -> tuple[str, 
 
 
 def _vanishing(r: SimpleNamespace) -> tuple[str, dict] | None:
-    med = r.med
-    if med is None or med["ratio"] > 1 / _RATIO or med["factor"] > 1 / _FACTOR:
+    med, ratio, fac = r.med, _T["explode_ratio"], _T["explode_factor"]
+    if med is None or med["ratio"] > 1 / ratio or med["factor"] > 1 / fac:
         return _zero_gradients(r, "vanishing")
     steps = int(r.rows.sum())
     return (f"over training (median of {steps} steps) ||dL/dh|| shrinks x{_fmt(med['factor'])} "
@@ -266,28 +287,25 @@ def _vanishing(r: SimpleNamespace) -> tuple[str, dict] | None:
 
 
 def _is_rise(a: float, b: float, tol: float, r: SimpleNamespace) -> bool:
-    """b - a above tol x |a|, or x 10% of the run's largest |loss| near convergence."""
-    return b - a > tol * max(abs(a), 0.1 * r.scale)
+    return b - a > tol * max(abs(a), _T["converged_frac"] * r.scale)
 
 
 def _lr_too_high(r: SimpleNamespace) -> tuple[str, dict] | None:
-    """Over the completed finite epochs: the last 25% above the best; rises of 5% in at least 2
-    and 30% of the epochs; or one step 200% above the initial loss."""
     done, reasons, ev = r.done, [], {}
     best = int(np.argmin(done)) if done else 0
-    if best < len(done) - 1 and _is_rise(done[best], done[-1], 0.25, r):
+    if best < len(done) - 1 and _is_rise(done[best], done[-1], _T["rising_tol"], r):
         reasons.append(f"the loss is rising: {_fmt(done[best])} in epoch {best + 1}, "
                        f"{_fmt(done[-1])} in epoch {len(done)}")
         ev.update(best_epoch=best + 1, best_loss=done[best], last_loss=done[-1])
     changes = max(len(done) - 1, 0)
-    rises = sum(_is_rise(a, b, 0.05, r) for a, b in pairwise(done))
-    if rises >= 2 and rises >= 0.3 * changes:
+    rises = sum(_is_rise(a, b, _T["rise_tol"], r) for a, b in pairwise(done))
+    if rises >= 2 and rises >= _T["oscillation_frac"] * changes:
         reasons.append(f"it went up in {rises} of {changes} epochs")
         ev.update(rises=rises, epoch_changes=changes)
     n = len(r.step_loss) if r.nonfinite_at is None else len(done) * r.h.steps_per_epoch
     seen = r.step_loss[:n]
     k = int(np.nanargmax(seen)) if np.isfinite(seen).any() else 0
-    if seen.size and _is_rise(r.initial, seen[k], 2, r):
+    if seen.size and _is_rise(r.initial, seen[k], _T["spike_factor"] - 1, r):
         reasons.append(f"the loss of step {k} spiked to {_fmt(seen[k])} from the initial "
                        f"{_fmt(r.initial)}")
         ev.update(spike_step=k, spike_loss=float(seen[k]), initial_loss=r.initial)
@@ -299,7 +317,7 @@ def _lr_too_high(r: SimpleNamespace) -> tuple[str, dict] | None:
 
 def _overfitting(r: SimpleNamespace) -> tuple[str, dict] | None:
     train, val = r.h.epoch_acc, r.h.val_acc
-    if not (val and train and train[-1] - val[-1] >= 0.1):
+    if not (val and train and train[-1] - val[-1] >= _T["overfit_gap"]):
         return None
     return (f"training accuracy {_pct(train[-1])} against validation accuracy {_pct(val[-1])}: "
             "the model memorises the training set.",
@@ -311,7 +329,7 @@ def _chance(r: SimpleNamespace) -> tuple[str, dict] | None:
     names = r.h.layer_names
     last = re.search(r"→(\d+)\)$", str(names[-1])) if names else None  # "linear3 (64→10)"
     c = int(last.group(1)) if last else 0
-    if not (acc and c >= 2 and acc[-1] <= 1.5 / c):
+    if not (acc and c >= 2 and acc[-1] <= _T["chance_factor"] / c):
         return None
     return (f"{which} accuracy {_pct(acc[-1])} is at chance level for {c} classes "
             f"({_pct(1 / c)}), with a final loss of {_fmt(r.epoch_loss[-1])}.",
@@ -319,12 +337,12 @@ def _chance(r: SimpleNamespace) -> tuple[str, dict] | None:
 
 
 def _plateau(r: SimpleNamespace) -> tuple[str, dict] | None:
-    k = 3
+    k = int(_T["plateau_epochs"])
     if len(r.done) < k or r.initial <= 0:
         return None
     tail = np.array(r.done[-k:])
     spread = float(np.ptp(tail) / max(abs(float(tail.mean())), 1e-300))
-    if spread >= 0.01 or tail[-1] < 0.5 * r.initial:
+    if spread >= _T["plateau_tol"] or tail[-1] < _T["plateau_level"] * r.initial:
         return None
     return (f"the loss has stayed at {_fmt(tail[-1])} for the last {k} epochs (moving "
             f"{_pct(spread)}), still {_pct(tail[-1] / r.initial)} of the initial "
@@ -353,11 +371,11 @@ _RULES = {"nonfinite": _nonfinite, "exploding": _exploding, "vanishing": _vanish
 def diagnose(history: History) -> Diagnosis:
     """Read a training history and say, in plain words, what went wrong (if anything).
 
-    Checks, in this order: inf/nan (nonfinite); the depth profile of ``||dL/dh||`` (exploding,
-    vanishing; exact zeros are underflow or dead_units); the loss rising, oscillating or
-    spiking (lr_too_high); accuracy (overfitting, chance); a plateau. Each :class:`Finding`
-    carries its evidence and a next step; ``healthy`` says which checks could not run.
-    See notebook 09.
+    Checks, in this order (thresholds in :data:`DIAGNOSE_THRESHOLDS`): inf/nan (nonfinite); the
+    depth profile of ``||dL/dh||`` (exploding, vanishing; exact zeros are underflow or
+    dead_units); the loss rising, oscillating or spiking (lr_too_high); accuracy (overfitting,
+    chance); a plateau. Each :class:`Finding` carries its evidence and a next step; ``healthy``
+    says which checks could not run. See notebook 09.
     """
     r = _read(history)
     found = Diagnosis()
