@@ -70,18 +70,14 @@ def _pct(v: float) -> str:
 @dataclass(frozen=True)
 class Finding:
     """One finding: its ``kind`` (``"healthy"`` if none), ``message`` (what was seen, with
-    its numbers) and ``evidence`` (the numbers by name); ``advice`` is the next step."""
+    its numbers) and ``evidence`` (the numbers by name); printed with the next step to try."""
 
     kind: str
     message: str
     evidence: dict[str, Any]
 
-    @property
-    def advice(self) -> str:
-        return _ADVICE[self.kind]
-
     def __str__(self) -> str:
-        return f"{self.kind}: {self.message} Next: {self.advice}"
+        return f"{self.kind}: {self.message} Next: {_ADVICE[self.kind]}"
 
 
 class Diagnosis(list):
