@@ -152,6 +152,7 @@ def sharpness(model: Any, loss: Any, X: np.ndarray, y: Any, *, iters: int = 20,
 
 
 def _read(history: History) -> SimpleNamespace:
+    """The run as the rules read it: checked float64 arrays and what several rules share."""
     if not isinstance(history, History):
         raise TypeError(f"history must be a mathprog.training.History, got "
                         f"{type(history).__name__}")
