@@ -11,8 +11,6 @@ import pytest
 from mathprog import nn, optim
 from mathprog.data import load_digits, train_test_split
 from mathprog.diagnostics import (
-    DIAGNOSE_THRESHOLDS,
-    FINDING_KINDS,
     Diagnosis,
     Finding,
     diagnose,
@@ -108,7 +106,6 @@ def test_gradient_profile_rejects_2d():
 def test_healthy_run_says_no_problem_found():
     d = diagnose(make_history(HEALTHY))
     assert d.kinds == ["healthy"]
-    assert d.healthy
     assert "no problem found" in d[0].message
     assert d[0].evidence["final_loss"] == pytest.approx(0.2)
 
@@ -150,11 +147,17 @@ def test_exploding_names_the_start_layer_and_factor():
     assert "x2 per layer" in f.message
 
 
+def test_exploding_without_global_or_weight_norms():
+    h = make_history(HEALTHY, worst_factor=2.0)
+    h.total_grad_norm, h.weight_grad_norms = np.zeros(0), np.zeros((0, 0))  # a History by hand
+    assert "exploding" in diagnose(h).kinds
+
+
 def test_mild_growth_is_not_exploding_and_healthy_reports_the_factor():
     # x1.23 per layer over 8 layers is a ratio of 4.3: below the thresholds, but the healthy
     # finding must state the measured growth, never "steady across depth"
     d = diagnose(make_history(HEALTHY, factor=1.23))
-    assert d.healthy
+    assert d.kinds == ["healthy"]
     assert "x1.23 per layer" in d[0].message
     assert "steady" not in d[0].message
 
@@ -163,11 +166,6 @@ def test_persistent_growth_over_training_is_exploding():
     d = diagnose(make_history(HEALTHY, factor=1.5))  # ratio 17 on every step
     assert "exploding" in d.kinds
     assert d[d.kinds.index("exploding")].evidence["step"] == -1
-
-
-def test_thresholds_can_be_tightened():
-    d = diagnose(make_history(HEALTHY, worst_factor=1.3), explode_ratio=5.0)
-    assert "exploding" in d.kinds
 
 
 def test_vanishing_gradients():
@@ -210,7 +208,7 @@ def test_plateau():
 
 
 def test_low_flat_loss_is_not_a_plateau():
-    assert diagnose(make_history([2.3, 0.5, 0.2, 0.2, 0.2, 0.2])).healthy
+    assert diagnose(make_history([2.3, 0.5, 0.2, 0.2, 0.2, 0.2])).kinds == ["healthy"]
 
 
 def test_several_findings_in_order():
@@ -228,7 +226,7 @@ def test_without_per_layer_norms_it_does_not_claim_depth():
     h = make_history(HEALTHY)
     h.input_grad_norms = np.full_like(h.input_grad_norms, np.nan)
     d = diagnose(h)
-    assert d.healthy
+    assert d.kinds == ["healthy"]
     assert "not recorded" in d[0].message and "steady" not in d[0].message
     assert "no validation data" in d[0].message
 
@@ -239,7 +237,7 @@ def test_a_steadily_falling_negative_loss_is_healthy():
     h = make_history(losses, step_loss=steps)
     d = diagnose(h)
     assert "lr_too_high" not in d.kinds, str(d)
-    assert d.healthy
+    assert d.kinds == ["healthy"]
 
 
 def test_an_initial_loss_of_zero_does_not_divide_by_zero():
@@ -265,7 +263,7 @@ def test_chance_and_overfitting_from_validation_data():
     h.epoch_acc, h.val_acc = [0.1] * 5, [0.1, 0.09, 0.092, 0.092, 0.092]
     h.layer_names[-1] = "linear8 (64→10)"  # ten classes, read from the output layer
     d = diagnose(h)
-    assert "chance" in d.kinds and not d.healthy
+    assert "chance" in d.kinds
     assert "9.2%" in str(d)
     h = make_history([2.2, 0.5, 0.05, 0.01, 0.002])
     h.epoch_acc, h.val_acc = [0.5, 0.9, 0.99, 1.0, 1.0], [0.5, 0.75, 0.78, 0.78, 0.78]
@@ -292,10 +290,7 @@ def test_printing_is_numbered_and_readable():
     assert isinstance(d, Diagnosis) and isinstance(d[0], Finding)
     text = str(d)
     assert text.startswith("1. nonfinite: the loss or a gradient became inf/nan")
-    assert "Next: " in text
-    assert repr(d) == text
-    r = repr(d[0])
-    assert r.startswith("Finding(nonfinite:") and "epoch=3" in r and "step=24" in r
+    assert "Next: " in text and len(text.splitlines()) == len(d)
 
 
 # ---------------------------------------------------------------------------------------
@@ -318,25 +313,6 @@ def test_rejects_mis_shaped_norms():
     h.input_grad_norms = h.input_grad_norms[:-1]
     with pytest.raises(ValueError, match="input_grad_norms"):
         diagnose(h)
-
-
-def test_rejects_unknown_and_bad_thresholds():
-    h = make_history(HEALTHY)
-    with pytest.raises(TypeError, match="unknown threshold 'explode'"):
-        diagnose(h, explode=10)
-    with pytest.raises(ValueError, match="explode_ratio"):
-        diagnose(h, explode_ratio=1.0)
-    with pytest.raises(ValueError, match="plateau_tol"):
-        diagnose(h, plateau_tol=-0.1)
-    with pytest.raises(ValueError, match="plateau_epochs"):
-        diagnose(h, plateau_epochs=2.5)
-    with pytest.raises(TypeError, match="rise_tol"):
-        diagnose(h, rise_tol="big")
-
-
-def test_thresholds_are_documented_defaults():
-    assert DIAGNOSE_THRESHOLDS["explode_ratio"] == 100.0
-    assert DIAGNOSE_THRESHOLDS["explode_factor"] == 1.1
 
 
 # ---------------------------------------------------------------------------------------
@@ -372,17 +348,16 @@ def _run(digits, model, opt, epochs, n=600, **kw):
     dt = model.params[0].dtype
     h = train(model, nn.SoftmaxCrossEntropy(), opt, X[:n].astype(dt), y[:n], epochs=epochs,
                  validation=(X_test.astype(dt), y_test), **kw)
-    d = diagnose(h, model=model, X=X_test[:200])
+    d = diagnose(h)
     for f in d:  # every finding: evidence, a next step, 3 significant digits
-        assert f.kind in FINDING_KINDS
-        assert f.advice and f.advice.endswith("."), f
+        assert re.search(r" Next: \w.*\.$", str(f)), f
         assert _at_most_3_significant_digits(f.message), f.message
     return h, d
 
 
 def test_real_healthy_run(digits):
     h, d = _run(digits, _plain(2, "he", 1.0), optim.Momentum(0.05, 0.9), 8)
-    assert d.healthy, str(d)
+    assert d.kinds == ["healthy"], str(d)
     assert "validation accuracy" in d[0].message and "per layer flowing back" in d[0].message
 
 
@@ -391,7 +366,8 @@ def test_real_run_without_monitor_says_what_it_did_not_check(digits):
     h = train(_plain(2, "he", 1.0), nn.SoftmaxCrossEntropy(), optim.Momentum(0.05, 0.9), X,
                  y, epochs=4, monitor=False)
     d = diagnose(h)
-    assert d.healthy and "not recorded" in d[0].message and "no validation" in d[0].message
+    assert d.kinds == ["healthy"]
+    assert "not recorded" in d[0].message and "no validation" in d[0].message
 
 
 def test_real_exploding_run(digits):
@@ -421,7 +397,6 @@ def test_real_dead_relus(digits):
     # one huge step (SGD at lr 3) pushes every ReLU below zero for good
     h, d = _run(digits, nn.mlp([64, 32, 32, 10], rng=0), optim.SGD(3.0), 3)
     assert "dead_units" in d.kinds and "chance" in d.kinds, str(d)
-    assert not d.healthy
 
 
 def test_real_lr_too_high_without_a_blow_up(digits):
@@ -441,7 +416,7 @@ def test_real_chance_level(digits):
     # Adam at lr 0.5: the loss jumps to tens, then sits at ~2.3 with validation accuracy ~10%
     h, d = _run(digits, _plain(2, "he", 1.0, width=64), optim.Adam(0.5), 4)
     assert h.val_acc[-1] < 0.15
-    assert "chance" in d.kinds and not d.healthy, str(d)
+    assert "chance" in d.kinds, str(d)
 
 
 class _ShiftedMSE(nn.MSELoss):
@@ -482,15 +457,6 @@ def test_sharpness_of_a_quadratic_and_of_a_network(digits):
     assert lam > 0 and all((a == b).all() for a, b in zip(w, model.params, strict=True))
 
 
-def test_dead_relu_fraction():
-    from mathprog.diagnostics import dead_relu_fraction
-
-    model = nn.mlp([4, 3, 2], rng=0)
-    model.layers[0].b[:] = [-100.0, 0.0, 0.0]  # unit 0 can never fire on small inputs
-    frac = dead_relu_fraction(model, np.random.default_rng(0).standard_normal((50, 4)))
-    assert frac == [pytest.approx(1 / 3)]
-
-
 def test_sharpness_rejects_bad_arguments():
     from mathprog.diagnostics import sharpness
 
@@ -500,3 +466,5 @@ def test_sharpness_rejects_bad_arguments():
         sharpness(model, nn.SoftmaxCrossEntropy(), X, y, iters=0)
     with pytest.raises(ValueError, match="eps"):
         sharpness(model, nn.SoftmaxCrossEntropy(), X, y, eps=-1.0)
+    with pytest.raises(TypeError, match="model"):
+        sharpness([np.ones(3)], nn.SoftmaxCrossEntropy(), X, y)
