@@ -173,9 +173,7 @@ class Rosenbrock(Objective):
     """
 
     def __init__(self, a: float = 1.0, b: float = 100.0) -> None:
-        self.a, self.b = check.number(a, "a"), check.number(b, "b")
-        if self.b <= 0:
-            raise ValueError(f"b must be positive, got {self.b}")
+        self.a, self.b = check.number(a, "a"), check.positive(b, "b")
         self.minimizer = np.array([self.a, self.a**2])
         s = max(1.0, abs(self.a))
         self.window = ((-2.0 * s, 2.0 * s), (-1.0 * s, s * s + 2.0 * s))
