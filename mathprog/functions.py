@@ -30,12 +30,12 @@ class Objective:
     x0: np.ndarray
 
     def __call__(self, x: Any) -> Any:
-        value = self._f(self._check(x, "x"))
+        value = self._f(self._check(x))
         return value if isinstance(value, np.ndarray) and value.ndim else value.item()
 
     def grad(self, x: Any) -> np.ndarray:
         """Gradient at ``x`` (shape ``(n,)``, or ``(n, *grid)`` for a stacked grid)."""
-        return self._grad(self._check(x, "x"))
+        return self._grad(self._check(x))
 
     def hessian(self, x: Any) -> np.ndarray:
         """Hessian ``(n, n)`` at a single real point ``x`` of shape ``(n,)``.
@@ -43,10 +43,12 @@ class Objective:
         By default the complex step of ``grad``, column by column: exact to rounding, since
         the gradients are polynomials.
         """
-        x = self._check(x, "x")
-        if x.ndim != 1 or x.dtype.kind == "c":
-            raise ValueError(f"hessian needs a single real point x of shape ({self.dim},), "
-                             f"got {x.dtype} shape {x.shape}")
+        x = self._check(x)
+        if x.dtype.kind == "c":
+            raise TypeError("hessian needs a real point x, got a complex one")
+        if x.ndim != 1:
+            raise ValueError(f"hessian needs a single point x of shape ({self.dim},), "
+                             f"got shape {x.shape}")
         return self._hessian(x)
 
     def _hessian(self, x: np.ndarray) -> np.ndarray:
@@ -56,16 +58,16 @@ class Objective:
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
-    def _check(self, x: Any, name: str) -> np.ndarray:
+    def _check(self, x: Any) -> np.ndarray:
         x = np.asarray(x)
         if x.dtype.kind not in "biufc":
-            raise TypeError(f"{name} must be numeric, got dtype {x.dtype}")
+            raise TypeError(f"x must be numeric, got dtype {x.dtype}")
         if x.dtype.kind in "biu":
             x = x.astype(np.float64)
         if x.ndim == 0 and self.dim == 1:
             x = x.reshape(1)  # a plain number is a point of a 1-D objective
         if x.ndim == 0 or x.shape[0] != self.dim:
-            raise ValueError(f"{name} must have shape ({self.dim},) or ({self.dim}, *grid) "
+            raise ValueError(f"x must have shape ({self.dim},) or ({self.dim}, *grid) "
                              f"for {self.name}, got shape {x.shape}")
         return x
 

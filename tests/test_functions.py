@@ -236,7 +236,7 @@ def test_non_numeric_x_is_a_type_error():
 def test_hessian_needs_a_single_real_point():
     with pytest.raises(ValueError, match=r"^hessian\b"):
         Beale().hessian(np.zeros((2, 3)))
-    with pytest.raises(ValueError, match=r"^hessian\b"):
+    with pytest.raises(TypeError, match=r"^hessian\b"):
         Beale().hessian(np.zeros(2) + 1e-20j)
 
 
