@@ -1,9 +1,7 @@
-"""Test objectives for optimisation (notebooks 03, 04, 07): a quadratic bowl, a ravine,
-Rosenbrock, Himmelblau, Beale.
+"""Test objectives (notebooks 03, 04, 07): a quadratic, a ravine, Rosenbrock, Himmelblau, Beale.
 
-``f(x)`` takes a point ``(n,)`` or a stacked grid ``(n, *grid)`` (contours need no loop);
-``f.grad``, ``f.hessian``, ``f.minimizer``, ``f.minimum``, ``f.window``, ``f.x0``, ``f.name``.
-The formulas are polynomials, so complex ``x`` works too (the complex step).
+``f(x)`` and ``f.grad(x)`` take a point ``(n,)`` or a stacked grid ``(n, *grid)`` (contours need
+no loop), real or complex (the complex step: the formulas are polynomials).
 """
 
 from __future__ import annotations

@@ -248,15 +248,14 @@ def minimize(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
     x0 : array (n,)
         Start; float32 stays float32, anything else becomes float64.
     optimizer : Optimizer
+        Or anything with ``reset()`` and ``step(params, grads)``.
     steps : int
         Maximum number of steps (>= 0).
     tol, blowup : float, optional
         Gradient-norm tolerance; blow-up factor of the divergence rule (None disables it).
     """
     x = _start(x0, f)
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be a mathprog.optim optimizer, got "
-                        f"{type(optimizer).__name__}")
+    check.has(optimizer, "optimizer", "reset", "step")
     steps = check.integer(steps, "steps")
     tol = check.optional(check.positive, tol, "tol")
     blowup = check.optional(check.positive, blowup, "blowup")

@@ -476,3 +476,21 @@ def test_a_row_of_learning_rates_sweeps_columns_in_one_go(name):
         for g in grads:
             single.step([x], [g.copy()])
         np.testing.assert_allclose(X[:, j], x, rtol=1e-12, atol=0)
+
+
+def test_minimize_takes_any_object_with_reset_and_step():
+    class HalfStep:  # x <- x - g / 2, written from outside the package
+        def reset(self):
+            self.calls = 0
+
+        def step(self, params, grads):
+            self.calls += 1
+            params[0] -= 0.5 * grads[0]
+
+    opt = HalfStep()
+    t = minimize(QUAD, QUAD.grad, QUAD.x0, opt, steps=3)
+    x = QUAD.x0.copy()
+    for _ in range(3):
+        x = x - 0.5 * QUAD.grad(x)
+    np.testing.assert_allclose(t.x, x, rtol=1e-15)
+    assert opt.calls == 3
