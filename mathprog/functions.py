@@ -14,8 +14,6 @@ from mathprog import _checks as check
 
 __all__ = ["Objective", "Quadratic", "Ravine", "Rosenbrock", "Himmelblau", "Beale"]
 
-Window = tuple[tuple[float, float], ...]
-
 
 class Objective:
     """The shared interface and input checks; subclasses supply ``_f`` and ``_grad``."""
@@ -24,7 +22,7 @@ class Objective:
     dim: int = 2
     minimizer: np.ndarray
     minimum: float = 0.0
-    window: Window
+    window: tuple[tuple[float, float], ...]
     x0: np.ndarray
 
     def __call__(self, x: Any) -> Any:

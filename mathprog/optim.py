@@ -189,15 +189,12 @@ def make_optimizer(name: str, lr: float, beta: float | None = None) -> Optimizer
 
     ``beta`` is Momentum's and Nesterov's ``beta`` and Adam's ``beta1``; an error elsewhere.
     """
-    cls = OPTIMIZERS[check.choice(name.lower() if isinstance(name, str) else name, "name",
-                                  tuple(OPTIMIZERS))]
+    key = check.choice(name.lower() if isinstance(name, str) else name, "name", tuple(OPTIMIZERS))
     if beta is None:
-        return cls(lr)
-    if issubclass(cls, Momentum):
-        return cls(lr, beta=beta)
-    if cls is Adam:
-        return Adam(lr, beta1=beta)
-    raise ValueError(f"beta applies only to momentum, nesterov and adam, not to {name!r}")
+        return OPTIMIZERS[key](lr)
+    if key not in ("momentum", "nesterov", "adam"):
+        raise ValueError(f"beta applies only to momentum, nesterov and adam, not to {name!r}")
+    return OPTIMIZERS[key](lr, beta)  # their second parameter: beta, beta, beta1
 
 
 @dataclass(repr=False)
