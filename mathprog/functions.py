@@ -146,9 +146,9 @@ class Ravine(Quadratic):
         kappa = check.number(condition_number, "condition_number", lo=1.0)
         curvature = check.positive(curvature, "curvature")
         self.angle = check.number(angle, "angle")
-        center = np.array(center, dtype=np.float64)
-        if center.shape != (2,) or not np.all(np.isfinite(center)):
-            raise ValueError(f"center must be a finite point of shape (2,), got {center!r}")
+        center = check.array(center, "center", ndim=1).copy()
+        if center.shape != (2,):
+            raise ValueError(f"center must be a point of shape (2,), got shape {center.shape}")
         t = np.deg2rad(self.angle)
         along, across = np.array([np.cos(t), np.sin(t)]), np.array([-np.sin(t), np.cos(t)])
         A = curvature * np.outer(across, across) + curvature / kappa * np.outer(along, along)

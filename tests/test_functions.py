@@ -181,6 +181,8 @@ def test_ravine_geometry():
     ({"curvature": 0.0}, ValueError, r"^curvature\b.*positive"),
     ({"angle": np.nan}, ValueError, "^angle"),
     ({"center": (1.0, 2.0, 3.0)}, ValueError, "center must be"),
+    ({"center": (1.0, np.nan)}, ValueError, "center must be finite"),
+    ({"center": ("a", "b")}, TypeError, "^center"),
 ])
 def test_ravine_rejects_bad_parameters(kwargs, exc, message):
     with pytest.raises(exc, match=message):
