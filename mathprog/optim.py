@@ -259,8 +259,10 @@ def minimize(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
     optimizer.reset()
     with np.errstate(all="ignore"):  # overflow is detected and reported below, not warned
         loss, g = float(f(x)), np.asarray(grad(x))
-        if g.shape != x.shape:
-            raise ValueError(f"grad(x0) returned shape {g.shape}, expected {x.shape}")
+        if g.shape != x.shape or g.dtype.kind not in "biuf":
+            raise (ValueError if g.dtype.kind in "biuf" else TypeError)(
+                f"grad(x0) must return real numbers shaped like x0 {x.shape}, got {g.dtype} "
+                f"{g.shape}")
         if not (math.isfinite(loss) and np.all(np.isfinite(g))):
             raise ValueError(f"f or grad is not finite at x0 (f(x0) = {loss})")
         limit = math.inf if blowup is None else blowup * max(1.0, abs(loss))
