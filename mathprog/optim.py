@@ -25,8 +25,11 @@ def _decay(value: Any, name: str) -> float:
 
 
 class Optimizer:
-    """Base class: ``step`` checks its arguments and keeps one state dict per array (holding
-    zero arrays named by ``_buffers``); subclasses write ``_update(p, g, state)``."""
+    """Base class: ``step`` checks its arguments; subclasses write ``_update(p, g, state)``.
+
+    ``state`` holds one dict per array, of zero arrays named by ``_buffers`` (made on the first
+    step); ``t`` counts the steps.
+    """
 
     _buffers: tuple[str, ...] = ()
 
