@@ -1,9 +1,7 @@
-"""Test objectives for optimisation (notebooks 03, 04, 07): a quadratic bowl, a ravine,
-Rosenbrock, Himmelblau, Beale.
+"""Test objectives (notebooks 03, 04, 07): a quadratic, a ravine, Rosenbrock, Himmelblau, Beale.
 
-``f(x)`` takes a point ``(n,)`` or a stacked grid ``(n, *grid)`` (contours need no loop);
-``f.grad``, ``f.hessian``, ``f.minimizer``, ``f.minimum``, ``f.window``, ``f.x0``, ``f.name``.
-The formulas are polynomials, so complex ``x`` works too (the complex step).
+``f(x)`` and ``f.grad(x)`` take a point ``(n,)`` or a stacked grid ``(n, *grid)`` (contours need
+no loop), real or complex (the complex step: the formulas are polynomials).
 """
 
 from __future__ import annotations
@@ -16,45 +14,56 @@ from mathprog import _checks as check
 
 __all__ = ["Objective", "Quadratic", "Ravine", "Rosenbrock", "Himmelblau", "Beale"]
 
-Window = tuple[tuple[float, float], ...]
-
 
 class Objective:
-    """The shared interface and input checks; subclasses supply ``_f``, ``_grad``, ``_hessian``."""
+    """The shared interface and input checks; subclasses supply ``_f`` and ``_grad``."""
 
     name: str = "objective"
     dim: int = 2
     minimizer: np.ndarray
-    minimum: float
-    window: Window
+    minimum: float = 0.0
+    window: tuple[tuple[float, float], ...]
     x0: np.ndarray
 
     def __call__(self, x: Any) -> Any:
-        value = self._f(self._check(x, "x"))
+        value = self._f(self._check(x))
         return value if isinstance(value, np.ndarray) and value.ndim else value.item()
 
     def grad(self, x: Any) -> np.ndarray:
         """Gradient at ``x`` (shape ``(n,)``, or ``(n, *grid)`` for a stacked grid)."""
-        return self._grad(self._check(x, "x"))
+        return self._grad(self._check(x))
 
     def hessian(self, x: Any) -> np.ndarray:
-        """Hessian ``(n, n)`` at a single point ``x`` of shape ``(n,)``."""
-        x = self._check(x, "x")
+        """Hessian ``(n, n)`` at a single real point ``x`` of shape ``(n,)``.
+
+        By default the complex step of ``grad``, column by column: exact to rounding, since
+        the gradients are polynomials.
+        """
+        x = self._check(x)
+        if x.dtype.kind == "c":
+            raise TypeError("hessian needs a real point x, got a complex one")
         if x.ndim != 1:
             raise ValueError(f"hessian needs a single point x of shape ({self.dim},), "
                              f"got shape {x.shape}")
         return self._hessian(x)
 
-    def _check(self, x: Any, name: str) -> np.ndarray:
+    def _hessian(self, x: np.ndarray) -> np.ndarray:
+        H = np.array([self._grad(x + 1e-30j * e).imag / 1e-30 for e in np.eye(self.dim)])
+        return (H + H.T) / 2
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def _check(self, x: Any) -> np.ndarray:
         x = np.asarray(x)
         if x.dtype.kind not in "biufc":
-            raise TypeError(f"{name} must be numeric, got dtype {x.dtype}")
+            raise TypeError(f"x must be numeric, got dtype {x.dtype}")
         if x.dtype.kind in "biu":
             x = x.astype(np.float64)
         if x.ndim == 0 and self.dim == 1:
             x = x.reshape(1)  # a plain number is a point of a 1-D objective
         if x.ndim == 0 or x.shape[0] != self.dim:
-            raise ValueError(f"{name} must have shape ({self.dim},) or ({self.dim}, *grid) "
+            raise ValueError(f"x must have shape ({self.dim},) or ({self.dim}, *grid) "
                              f"for {self.name}, got shape {x.shape}")
         return x
 
@@ -137,9 +146,9 @@ class Ravine(Quadratic):
         kappa = check.number(condition_number, "condition_number", lo=1.0)
         curvature = check.positive(curvature, "curvature")
         self.angle = check.number(angle, "angle")
-        center = np.array(center, dtype=np.float64)
-        if center.shape != (2,) or not np.all(np.isfinite(center)):
-            raise ValueError(f"center must be a finite point of shape (2,), got {center!r}")
+        center = check.array(center, "center", ndim=1).copy()
+        if center.shape != (2,):
+            raise ValueError(f"center must be a point of shape (2,), got shape {center.shape}")
         t = np.deg2rad(self.angle)
         along, across = np.array([np.cos(t), np.sin(t)]), np.array([-np.sin(t), np.cos(t)])
         A = curvature * np.outer(across, across) + curvature / kappa * np.outer(along, along)
@@ -149,12 +158,10 @@ class Ravine(Quadratic):
         self.window = tuple((float(c) - 3.0, float(c) + 3.0) for c in center)
         self.x0 = center - 2.5 * along + 0.5 * across
         self.name = f"ravine (condition number {kappa:g})"
-        self._args = (kappa, curvature, center)
 
     def __repr__(self) -> str:
-        kappa, curvature, center = self._args
-        return (f"Ravine(condition_number={kappa:g}, angle={self.angle:g}, "
-                f"curvature={curvature:g}, center={tuple(center.tolist())})")
+        return (f"Ravine(condition_number={self.condition_number:g}, angle={self.angle:g}, "
+                f"curvature={self.L:g}, center={tuple(self.minimizer.tolist())})")
 
 
 class Rosenbrock(Objective):
@@ -164,11 +171,8 @@ class Rosenbrock(Objective):
     """
 
     def __init__(self, a: float = 1.0, b: float = 100.0) -> None:
-        self.a, self.b = check.number(a, "a"), check.number(b, "b")
-        if self.b <= 0:
-            raise ValueError(f"b must be positive, got {self.b}")
+        self.a, self.b = check.number(a, "a"), check.positive(b, "b")
         self.minimizer = np.array([self.a, self.a**2])
-        self.minimum = 0.0
         s = max(1.0, abs(self.a))
         self.window = ((-2.0 * s, 2.0 * s), (-1.0 * s, s * s + 2.0 * s))
         self.x0 = np.array([-1.2 * s, 1.0 * s])
@@ -184,35 +188,20 @@ class Rosenbrock(Objective):
         r = x[1] - x[0] ** 2
         return np.array([-2.0 * (self.a - x[0]) - 4.0 * self.b * x[0] * r, 2.0 * self.b * r])
 
-    def _hessian(self, x: np.ndarray) -> np.ndarray:
-        dxx = 2.0 - 4.0 * self.b * x[1] + 12.0 * self.b * x[0] ** 2
-        dxy = -4.0 * self.b * x[0]
-        return np.array([[dxx, dxy], [dxy, 2.0 * self.b]])
-
 
 class Himmelblau(Objective):
     """``f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2``: four minima, all with value 0.
 
-    ``minimizers`` holds all four (refined to machine precision by Newton's method);
-    ``minimizer`` is the one at ``(3, 2)``. Which one an optimizer finds depends on where it starts.
+    ``minimizer`` is the one at ``(3, 2)``; the others are near ``(-2.805, 3.131)``,
+    ``(-3.779, -3.283)`` and ``(3.584, -1.848)``. Which one an optimizer finds depends on where
+    it starts.
     """
 
     def __init__(self) -> None:
-        approx = [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)]
-        self.minimizers = np.array([self._newton(np.array(p)) for p in approx])
-        self.minimizer = self.minimizers[0].copy()
-        self.minimum = 0.0
+        self.minimizer = np.array([3.0, 2.0])
         self.window = ((-5.0, 5.0), (-5.0, 5.0))
         self.x0 = np.array([0.0, 0.0])
         self.name = "Himmelblau"
-
-    def __repr__(self) -> str:
-        return "Himmelblau()"
-
-    def _newton(self, x: np.ndarray) -> np.ndarray:
-        for _ in range(8):
-            x = x - np.linalg.solve(self._hessian(x), self._grad(x))
-        return x
 
     def _f(self, x: np.ndarray) -> Any:
         return (x[0] ** 2 + x[1] - 11.0) ** 2 + (x[0] + x[1] ** 2 - 7.0) ** 2
@@ -220,12 +209,6 @@ class Himmelblau(Objective):
     def _grad(self, x: np.ndarray) -> np.ndarray:
         u, v = x[0] ** 2 + x[1] - 11.0, x[0] + x[1] ** 2 - 7.0
         return np.array([4.0 * x[0] * u + 2.0 * v, 2.0 * u + 4.0 * x[1] * v])
-
-    def _hessian(self, x: np.ndarray) -> np.ndarray:
-        u, v = x[0] ** 2 + x[1] - 11.0, x[0] + x[1] ** 2 - 7.0
-        dxy = 4.0 * (x[0] + x[1])
-        return np.array([[4.0 * u + 8.0 * x[0] ** 2 + 2.0, dxy],
-                         [dxy, 2.0 + 4.0 * v + 8.0 * x[1] ** 2]])
 
 
 class Beale(Objective):
@@ -239,13 +222,9 @@ class Beale(Objective):
 
     def __init__(self) -> None:
         self.minimizer = np.array([3.0, 0.5])
-        self.minimum = 0.0
         self.window = ((-4.5, 4.5), (-4.5, 4.5))
         self.x0 = np.array([1.0, 1.5])
         self.name = "Beale"
-
-    def __repr__(self) -> str:
-        return "Beale()"
 
     def _residuals(self, x: np.ndarray) -> list[tuple[Any, Any, Any]]:
         """(r_i, dr_i/dx, dr_i/dy) for i = 1, 2, 3."""
@@ -259,12 +238,3 @@ class Beale(Objective):
         res = self._residuals(x)
         return np.array([sum(2.0 * r * rx for r, rx, _ in res),
                          sum(2.0 * r * ry for r, _, ry in res)])
-
-    def _hessian(self, x: np.ndarray) -> np.ndarray:
-        H = np.zeros((2, 2))
-        for i, (r, rx, ry) in zip((1, 2, 3), self._residuals(x), strict=True):
-            rxy = i * x[1] ** (i - 1)  # d2 r_i / dx dy (d2 r_i / dx2 = 0)
-            ryy = i * (i - 1) * x[0] * x[1] ** (i - 2) if i > 1 else 0.0
-            cross = rx * ry + r * rxy
-            H += 2.0 * np.array([[rx * rx, cross], [cross, ry * ry + r * ryy]])
-        return H

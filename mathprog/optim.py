@@ -1,10 +1,8 @@
-"""Gradient-based optimizers with ``torch.optim``'s semantics (notebooks 04 and 07), and
-``minimize``.
+"""Optimizers with ``torch.optim``'s semantics (to 1e-12 over 100 steps), and ``minimize``.
 
-``opt.step(params, grads)`` updates a list of arrays in place, keeping per-array state
-(created on the first step, in each array's dtype; ``opt.reset()`` forgets it). Every rule is
-elementwise, so ``opt.lr`` may be a row of learning rates over stacked starting points.
-Checked against ``torch.optim`` to 1e-12 over 100 steps (``tests/fixtures/make_fixtures.py``).
+``opt.step(params, grads)`` updates a list of arrays in place, keeping state per array (in its
+dtype; ``opt.reset()`` forgets it). Every rule is elementwise, so ``opt.lr`` may be a row of
+learning rates over stacked starting points (notebook 07).
 """
 
 from __future__ import annotations
@@ -27,7 +25,13 @@ def _decay(value: Any, name: str) -> float:
 
 
 class Optimizer:
-    """Base class: checks ``params``/``grads``; subclasses write ``_update(p, g, state)``."""
+    """Base class: ``step`` checks its arguments; subclasses write ``_update(p, g, state)``.
+
+    ``state`` holds one dict per array, of zero arrays named by ``_buffers`` (made on the first
+    step); ``t`` counts the steps.
+    """
+
+    _buffers: tuple[str, ...] = ()
 
     def __init__(self, lr: float) -> None:
         self.lr = check.positive(lr, "lr")
@@ -37,22 +41,14 @@ class Optimizer:
         """Forget all state (step count, velocities, moment estimates)."""
         self.t = 0
         self.state: list[dict[str, np.ndarray]] = []
-        self._params: list[np.ndarray] | None = None
-        # The arrays of the first step, kept alive so that their ids cannot be reused.
-        self._seen: tuple[list[Any], list[Any]] | None = None
-        self._ids: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+        self._params: list[np.ndarray] | None = None  # the arrays the state belongs to
 
     def step(self, params: Sequence[np.ndarray], grads: Sequence[Any]) -> None:
         """Update every array in ``params`` in place, using the matching entry of ``grads``."""
-        self._apply(params, self._check(params, grads))
-
-    def _apply(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
-        """``step`` without the checks (``minimize`` checks once)."""
+        grads = self._check(params, grads)
         if self._params is None:
             self._params = list(params)
-            self._seen = (list(params), list(grads))
-            self._ids = (tuple(map(id, params)), tuple(map(id, grads)))
-            self.state = [{} for _ in params]
+            self.state = [{k: np.zeros_like(p) for k in self._buffers} for p in params]
         self.t += 1
         for p, g, state in zip(params, grads, self.state, strict=True):
             self._update(p, g, state)
@@ -61,8 +57,6 @@ class Optimizer:
         if isinstance(params, np.ndarray) or isinstance(grads, np.ndarray):
             raise TypeError("params and grads must be lists of arrays; for a single array x "
                             "use step([x], [g])")
-        if self._ids == (tuple(map(id, params)), tuple(map(id, grads))):
-            return list(grads)  # the very arrays checked before (train's case: ids, not loops)
         if len(params) != len(grads):
             raise ValueError(f"params and grads must have the same length, got {len(params)} "
                              f"params and {len(grads)} grads")
@@ -90,11 +84,6 @@ class Optimizer:
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         raise NotImplementedError
 
-    def _buffer(self, state: dict[str, np.ndarray], key: str, p: np.ndarray) -> np.ndarray:
-        if key not in state:
-            state[key] = np.zeros_like(p)
-        return state[key]
-
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v:g}" for k, v in vars(self).items()
                          if not k.startswith("_") and k not in ("t", "state"))
@@ -111,9 +100,11 @@ class SGD(Optimizer):
 class Momentum(Optimizer):
     """Heavy-ball momentum (``torch.optim.SGD(lr, momentum=beta)``).
 
-    ``v <- g`` on the first step, then ``v <- beta * v + g``; ``p <- p - lr * v``.
+    ``v <- beta * v + g`` from ``v = 0`` (so ``v = g`` on the first step, as in torch);
+    ``p <- p - lr * v``.
     """
 
+    _buffers = ("v",)
     nesterov = False
 
     def __init__(self, lr: float, beta: float = 0.9) -> None:
@@ -121,12 +112,9 @@ class Momentum(Optimizer):
         self.beta = _decay(beta, "beta")
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
-        v = state.get("v")
-        if v is None:
-            v = state["v"] = np.array(g, dtype=p.dtype)  # torch: the first buffer is g itself
-        else:
-            v *= self.beta
-            v += g
+        v = state["v"]
+        v *= self.beta
+        v += g
         p -= self.lr * (g + self.beta * v if self.nesterov else v)
 
 
@@ -139,12 +127,14 @@ class Nesterov(Momentum):
 class AdaGrad(Optimizer):
     """AdaGrad: ``s <- s + g^2``; ``p <- p - lr * g / (sqrt(s) + eps)``."""
 
+    _buffers = ("s",)
+
     def __init__(self, lr: float, eps: float = 1e-10) -> None:
         super().__init__(lr)
         self.eps = check.positive(eps, "eps")
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
-        s = self._buffer(state, "s", p)
+        s = state["s"]
         s += g * g
         p -= self.lr * g / (np.sqrt(s) + self.eps)
 
@@ -152,13 +142,15 @@ class AdaGrad(Optimizer):
 class RMSProp(Optimizer):
     """RMSProp: ``s <- alpha * s + (1 - alpha) * g^2``; ``p <- p - lr * g / (sqrt(s) + eps)``."""
 
+    _buffers = ("s",)
+
     def __init__(self, lr: float, alpha: float = 0.99, eps: float = 1e-8) -> None:
         super().__init__(lr)
         self.alpha = _decay(alpha, "alpha")
         self.eps = check.positive(eps, "eps")
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
-        s = self._buffer(state, "s", p)
+        s = state["s"]
         s *= self.alpha
         s += (1.0 - self.alpha) * g * g
         p -= self.lr * g / (np.sqrt(s) + self.eps)
@@ -172,6 +164,8 @@ class Adam(Optimizer):
     ``v_hat = v / (1 - beta2^t)``.
     """
 
+    _buffers = ("m", "v")
+
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8) -> None:
         super().__init__(lr)
@@ -179,7 +173,7 @@ class Adam(Optimizer):
         self.eps = check.positive(eps, "eps")
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
-        m, v = self._buffer(state, "m", p), self._buffer(state, "v", p)
+        m, v = state["m"], state["v"]
         m *= self.beta1
         m += (1.0 - self.beta1) * g
         v *= self.beta2
@@ -190,9 +184,7 @@ class Adam(Optimizer):
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
-    "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov,
-    "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam,
-}
+    cls.__name__.lower(): cls for cls in (SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam)}
 
 
 def make_optimizer(name: str, lr: float, beta: float | None = None) -> Optimizer:
@@ -200,31 +192,22 @@ def make_optimizer(name: str, lr: float, beta: float | None = None) -> Optimizer
 
     ``beta`` is Momentum's and Nesterov's ``beta`` and Adam's ``beta1``; an error elsewhere.
     """
-    cls = OPTIMIZERS[check.choice(name.lower() if isinstance(name, str) else name, "name",
-                                  tuple(OPTIMIZERS))]
+    key = check.choice(name.lower() if isinstance(name, str) else name, "name", tuple(OPTIMIZERS))
     if beta is None:
-        return cls(lr)
-    if issubclass(cls, Momentum):
-        return cls(lr, beta=beta)
-    if cls is Adam:
-        return Adam(lr, beta1=beta)
-    raise ValueError(f"beta applies only to momentum, nesterov and adam, not to {name!r}")
+        return OPTIMIZERS[key](lr)
+    if key not in ("momentum", "nesterov", "adam"):
+        raise ValueError(f"beta applies only to momentum, nesterov and adam, not to {name!r}")
+    return OPTIMIZERS[key](lr, beta)  # their second parameter: beta, beta, beta1
 
 
 @dataclass(repr=False)
 class Trajectory:
-    """The path of ``minimize``: one row per recorded step (0 = the start).
+    """The path of ``minimize``, one row per recorded step (row 0 = the start).
 
-    Attributes
-    ----------
-    xs : array (k+1, n)
-        The iterates (finite ones only).
-    losses, grad_norms : array (k+1,)
-    diverged, diverged_at, diverged_value
-        Whether, at which step and at what loss it stopped; a non-finite step is not recorded.
-    converged_at : int or None
-        First step whose gradient norm is ``<= tol``.
-    message : str
+    ``xs`` (k+1, n) holds the iterates (finite ones only), ``losses`` and ``grad_norms`` (k+1,)
+    their values; ``diverged_at`` and ``diverged_value`` give the step and loss a divergence
+    stopped at (a non-finite step is not recorded), ``converged_at`` the first step whose
+    gradient norm is ``<= tol``; ``message`` says which.
     """
 
     xs: np.ndarray
@@ -265,55 +248,49 @@ def minimize(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
     x0 : array (n,)
         Start; float32 stays float32, anything else becomes float64.
     optimizer : Optimizer
+        Or anything with ``reset()`` and ``step(params, grads)``.
     steps : int
         Maximum number of steps (>= 0).
-    tol : float, optional
-        Gradient-norm tolerance.
-    blowup : float, optional
-        Blow-up factor of the divergence rule; None disables it.
-
-    Returns
-    -------
-    Trajectory
+    tol, blowup : float, optional
+        Gradient-norm tolerance; blow-up factor of the divergence rule (None disables it).
     """
     x = _start(x0, f)
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be a mathprog.optim optimizer, got "
-                        f"{type(optimizer).__name__}")
+    check.has(optimizer, "optimizer", "reset", "step")
     steps = check.integer(steps, "steps")
     tol = check.optional(check.positive, tol, "tol")
     blowup = check.optional(check.positive, blowup, "blowup")
     optimizer.reset()
-
-    xs = np.empty((steps + 1, x.size), dtype=x.dtype)
-    losses, norms = np.empty(steps + 1), np.empty(steps + 1)
-    k, diverged_at, diverged_value, reason = 0, None, None, ""  # k = last recorded step
     with np.errstate(all="ignore"):  # overflow is detected and reported below, not warned
         loss, g = float(f(x)), np.asarray(grad(x))
-        if g.shape != x.shape:
-            raise ValueError(f"grad(x0) returned shape {g.shape}, expected {x.shape}")
+        if g.shape != x.shape or g.dtype.kind not in "biuf":
+            raise (ValueError if g.dtype.kind in "biuf" else TypeError)(
+                f"grad(x0) must return real numbers shaped like x0 {x.shape}, got {g.dtype} "
+                f"{g.shape}")
         if not (math.isfinite(loss) and np.all(np.isfinite(g))):
             raise ValueError(f"f or grad is not finite at x0 (f(x0) = {loss})")
         limit = math.inf if blowup is None else blowup * max(1.0, abs(loss))
-        xs[0], losses[0], norms[0] = x, loss, _norm(g)
-        optimizer._check([x], [g])
-        while k < steps and not (tol is not None and norms[k] <= tol):
-            optimizer._apply([x], [g])  # checked once above: skip step()'s per-call checks
+        xs, losses, norms, diverged_at, reason = [x.copy()], [loss], [math.hypot(*g)], None, ""
+        while len(xs) <= steps and not (tol is not None and norms[-1] <= tol):
+            optimizer.step([x], [g])
             loss, g = float(f(x)), np.asarray(grad(x))
             if g.shape != x.shape:
                 raise ValueError(f"grad(x) returned shape {g.shape}, expected {x.shape}")
-            norm = _norm(g)
+            norm = math.hypot(*g)  # no overflow of g @ g
             if not (math.isfinite(loss) and math.isfinite(norm) and math.isfinite(x.sum())):
-                diverged_at, diverged_value, reason = k + 1, loss, _what_broke(loss, x)
-                break  # the non-finite step is not recorded
-            k += 1
-            xs[k], losses[k], norms[k] = x, loss, norm
+                diverged_at = len(xs)  # the non-finite step is not recorded
+                reason = (f"loss = {loss}" if not math.isfinite(loss) else
+                          "the iterate became non-finite" if not math.isfinite(x.sum()) else
+                          f"the gradient became non-finite; loss = {loss:.3g}")
+                break
+            xs.append(x.copy())
+            losses.append(loss)
+            norms.append(norm)
             if abs(loss) > limit:
-                diverged_at, diverged_value = k, loss
+                diverged_at = len(xs) - 1
                 reason = f"loss = {loss:.3g}, beyond the blow-up limit {limit:.3g}"
                 break
 
-    diverged = diverged_at is not None
+    k, diverged = len(xs) - 1, diverged_at is not None
     converged = not diverged and tol is not None and norms[k] <= tol
     if diverged:
         message = f"diverged at step {diverged_at} ({reason})"
@@ -322,38 +299,16 @@ def minimize(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
     else:
         message = (f"stopped after {k} steps {'without reaching tol' if tol else '(no tol)'}: "
                    f"loss {losses[k]:.4g}, gradient norm {norms[k]:.3g}")
-    return Trajectory(xs=xs[: k + 1].copy(), losses=losses[: k + 1].copy(),
-                      grad_norms=norms[: k + 1].copy(), diverged=diverged,
-                      diverged_at=diverged_at, diverged_value=diverged_value,
+    return Trajectory(xs=np.array(xs), losses=np.array(losses), grad_norms=np.array(norms),
+                      diverged=diverged, diverged_at=diverged_at,
+                      diverged_value=loss if diverged else None,
                       converged_at=k if converged else None, message=message)
 
 
-def _norm(g: np.ndarray) -> float:
-    """Euclidean norm, rescaled when ``g @ g`` overflows."""
-    gg = float(g @ g)
-    if math.isfinite(gg):
-        return math.sqrt(gg)
-    scale = float(np.max(np.abs(g)))
-    return scale * math.sqrt(float((g / scale) @ (g / scale))) if math.isfinite(scale) else gg
-
-
-def _what_broke(loss: float, x: np.ndarray) -> str:
-    if not math.isfinite(loss):
-        return f"loss = {loss}"
-    if not math.isfinite(x.sum()):
-        return "the iterate became non-finite"
-    return f"the gradient became non-finite; loss = {loss:.3g}"
-
-
 def _start(x0: Any, f: Any) -> np.ndarray:
-    x = np.array(x0)
-    if x.dtype.kind not in "biuf":
-        raise TypeError(f"x0 must be a real numeric array, got dtype {x.dtype}")
-    x = x.astype(np.float32 if x.dtype == np.float32 else np.float64).reshape(x.shape or (1,))
-    if x.ndim != 1 or x.size == 0:
+    x = np.array(check.array(x0, "x0", dtype=None), ndmin=1)  # a copy: updated in place
+    if x.ndim != 1:
         raise ValueError(f"x0 must be a point of shape (n,), got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"x0 must be finite, got {x}")
     dim = getattr(f, "dim", None)
     if isinstance(dim, int) and x.shape != (dim,):
         raise ValueError(f"x0 must have shape ({dim},) for {getattr(f, 'name', 'f')}, "
