@@ -124,7 +124,7 @@ def test_bad_values_name_the_control(explorer):
     (lambda: mw.lr_explorer(object()), TypeError, "objective"),
     (lambda: mw.path_explorer(optimizer="sideways"), ValueError, "optimizer"),
     (lambda: mw.path_explorer(beta=1.5), ValueError, "beta"),
-    (lambda: mw.path_explorer(optimizers=("sgd",)), ValueError, "optimizer"),
+    (lambda: mw.path_explorer(compare="sideways"), ValueError, "compare"),
     (lambda: mw.direction_explorer(point=(1.0, 2.0, 3.0)), ValueError, "point"),
     (lambda: mw.direction_explorer(angle=400.0), ValueError, "angle"),
     (lambda: mw.motion_explorer(dt=5.0), ValueError, "dt"),
