@@ -153,7 +153,6 @@ class Explorer:
     move with ``_animate`` and sets them in ``_compute(values)``, which returns the readout.
     """
 
-    kind = "explorer"
     _key: Any = None  # which cached background (a subclass may have several: raw, standardised)
 
     def __init__(self, controls: list[Control], figsize: tuple[float, float]) -> None:
@@ -163,6 +162,11 @@ class Explorer:
         self._dynamic: list[Artist] = []
         self._backgrounds: dict[Any, Any] = {}
         self._holding, self._box, self._png, self.readout = False, None, None, ""
+
+    @property
+    def kind(self) -> str:
+        """The explorer's name, as a notebook calls it: "lr_explorer"."""
+        return type(self).__name__
 
     @property
     def controls(self) -> dict[str, W.ValueWidget]:

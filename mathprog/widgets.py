@@ -1,7 +1,8 @@
 """Interactive explorers, one per lesson: tangent (01), direction (03), learning rate (04, 05),
-optimizer paths (04, 07), motion (10). Each is an :class:`~mathprog.explorer.Explorer`
-(``.update(**values)``, ``.readout``, ``.png()``, ...): live in JupyterLab, a stored PNG of
-its figure offline (how and why: :mod:`mathprog.explorer`).
+optimizer paths (04, 07), motion (10). Each is an :class:`~mathprog.explorer.Explorer` named
+as a notebook calls it, ``widgets.lr_explorer(...)`` (``.update(**values)``, ``.readout``,
+``.png()``, ...): live in JupyterLab, a stored PNG of its figure offline (how and why:
+:mod:`mathprog.explorer`).
 """
 
 from __future__ import annotations
@@ -16,23 +17,22 @@ import numpy as np
 from mathprog import _checks as check
 from mathprog import explorer as xp
 from mathprog import ode, optim, regression
-from mathprog.explorer import EXPLORER_CLASS, FIGURE_CLASS, READOUT_CLASS, Explorer, fmt
+from mathprog.explorer import Explorer, fmt
 from mathprog.functions import Quadratic, Ravine
 
 __all__ = ["Explorer", "tangent_explorer", "lr_explorer", "path_explorer", "direction_explorer",
-           "motion_explorer", "READOUT_CLASS", "FIGURE_CLASS", "EXPLORER_CLASS", "fmt"]
+           "motion_explorer"]
 _SECANTS = {"forward": (0.0, 1.0), "central": (-1.0, 1.0), "backward": (-1.0, 0.0)}
 _USES_BETA = ("momentum", "nesterov", "adam")
 
 
-class TangentExplorer(Explorer):
+class tangent_explorer(Explorer):
     """The secant of width ``h`` approaching the tangent at ``x0`` (notebook 01).
 
     ``f`` real (default sin), ``df`` its derivative if known; controls ``h`` (log, to 1e-13),
     ``x0``, ``method``; right: the error against h.
     """
 
-    kind = "tangent_explorer"
 
     def __init__(self, f: Callable[[float], float] | None = None, x0: float = 1.0,
                  h: float = 0.5, *, df: Callable[[float], float] | None = None,
@@ -94,16 +94,14 @@ class TangentExplorer(Explorer):
 class _Run:
     """One objective as the lr explorer runs it: start, tol, f*, L, loss range, window."""
 
-    def __init__(self, objective: Any, x0: Any, L: float | None, tol: float | None) -> None:
+    def __init__(self, objective: Any, x0: Any) -> None:
         self.obj = check.function(objective, "objective")
         check.function(getattr(objective, "grad", None), "objective.grad")
         if (x0 := getattr(objective, "x0", None) if x0 is None else x0) is None:
             raise ValueError("x0 is required: the objective has no .x0")
         self.x0 = xp.point(x0, "x0")
-        self.L = check.optional(check.positive, getattr(objective, "L", None) if L is None else L,
-                                "L")
-        g0 = float(np.linalg.norm(objective.grad(self.x0)))
-        self.tol = (1e-6 * g0 or 1e-12) if tol is None else check.positive(tol, "tol")
+        self.L = check.optional(check.positive, getattr(objective, "L", None), "objective.L")
+        self.tol = 1e-6 * float(np.linalg.norm(objective.grad(self.x0))) or 1e-12
         m = getattr(objective, "minimum", None)
         self.fstar = float(m) if m is not None and np.isfinite(m) else 0.0
         gap0 = float(objective(self.x0)) - self.fstar
@@ -138,31 +136,28 @@ class _Run:
         return f"{head}: still descending {style} after {n} steps (loss = {e(last)})"
 
 
-class LrExplorer(Explorer):
+class lr_explorer(Explorer):
     """Gradient descent with an ``lr`` slider marking 1/L and 2/L (notebooks 04, 05).
 
-    ``objective`` has ``.grad`` (default 5x² from x0 = 2); ``x0``, ``L`` default to its ``.x0``,
-    ``.L``; ``tol`` to 1e-6 ‖∇f(x0)‖. ``standardize=True/False`` toggles a least-squares
-    objective (``.X``, ``.y``) between raw and standardised features.
+    ``objective`` has ``.grad`` and ``.L`` (default 5x² from x0 = 2); ``x0`` defaults to its
+    ``.x0``; a run has converged once ‖∇f‖ ≤ 1e-6 ‖∇f(x0)‖. ``standardize=True/False`` toggles a
+    least-squares objective (``.X``, ``.y``) between raw and standardised features.
     """
 
-    kind = "lr_explorer"
 
     def __init__(self, objective: Any = None, x0: Any = None, lr: float = 0.05, steps: int = 60,
-                 *, lr_range: tuple[float, float] = (1e-3, 1.0), L: float | None = None,
-                 tol: float | None = None, xlim: tuple[float, float] | None = None,
+                 *, lr_range: tuple[float, float] = (1e-3, 1.0),
                  standardize: bool | None = None) -> None:
         if objective is None:
             objective, x0 = Quadratic([[10.0]], [0.0]), [2.0] if x0 is None else x0
         lr_range = xp.interval(lr_range, "lr_range", positive=True)
         self.steps, self._layers = check.integer(steps, "steps", 1), {}
-        xlim = None if xlim is None else xp.interval(xlim, "xlim")
         if standardize is None:
-            runs = {None: _Run(objective, x0, L, tol)}
+            runs = {None: _Run(objective, x0)}
         elif isinstance(standardize, bool) and hasattr(objective, "X"):
             z = regression.LeastSquares(regression.standardize(objective.X)[0], objective.y,
                                         name=f"{objective.name}, standardized")
-            runs = {True: _Run(z, x0, None, tol), False: _Run(objective, x0, None, tol)}
+            runs = {True: _Run(z, x0), False: _Run(objective, x0)}
         else:
             raise TypeError("standardize must be True or False, for an objective with .X and .y")
         self.runs = runs
@@ -178,7 +173,7 @@ class LrExplorer(Explorer):
         run = next(iter(runs.values()))
         self.n, self._key = run.x0.size, "unset"
         if self.n == 1:
-            self._draw_function(run, xlim)
+            self._draw_function(run)
         ax.set(xlim=(0, steps), xlabel="step",
                ylabel="f(x) − f*", yscale="log" * run.log or "linear")
         ax.grid(alpha=0.3)
@@ -188,10 +183,10 @@ class LrExplorer(Explorer):
         self._animate(self._loss, self._info, self._path)
         self.refresh()
 
-    def _draw_function(self, run: _Run, xlim: tuple[float, float] | None) -> None:
+    def _draw_function(self, run: _Run) -> None:
         ax, x0, c = self.ax_f, float(run.x0[0]), float(run.base[0])
         r = 1.6 * max(abs(x0 - c), 1e-3)
-        xs = np.linspace(*(xlim := xlim or (c - r, c + r)), 300)
+        xs = np.linspace(*(xlim := (c - r, c + r)), 300)
         ys = np.array([float(run.obj(np.array([x]))) for x in xs])
         ax.plot(xs, ys, color="C0", lw=2, label="f(x)")
         ax.plot([x0], [float(run.obj(run.x0))], "o", color="black", ms=6, label="start")
@@ -220,8 +215,8 @@ class LrExplorer(Explorer):
         if key != self._key:
             self._use(key)
         run, ax = self.runs[key], self.ax_f
-        traj = optim.minimize(run.obj, run.obj.grad, run.x0, optim.SGD(lr),
-                                                steps=self.steps, tol=run.tol)
+        traj = optim.minimize(run.obj, run.obj.grad, run.x0, optim.SGD(lr), steps=self.steps,
+                              tol=run.tol)
         k = np.arange(len(traj.losses))
         self._loss.set_data(*xp.trace(k, traj.losses - run.fstar, (0, self.steps), run.ylim))
         ys = traj.losses if self.n == 1 else traj.xs[:, 1]
@@ -233,33 +228,31 @@ class LrExplorer(Explorer):
         return text if key is None else f"{'standardized' if key else 'raw'} features, {text}"
 
 
-class PathExplorer(Explorer):
+class path_explorer(Explorer):
     """An optimizer's path over the contours of a 2-D objective (notebooks 04, 07).
 
-    Controls ``lr``, ``beta`` (momentum, nesterov, adam) and ``optimizer``, or ``lr`` alone for
-    ``optimizer="sgd", compare=None``; ``compare``: that optimizer's path at the same lr, in
-    grey. Default objective: a ravine.
+    Controls ``lr`` (1e-4 to 3), ``beta`` (momentum, nesterov, adam) and ``optimizer``, or ``lr``
+    alone for ``optimizer="sgd", compare=None``; ``compare``: that optimizer's path at the same
+    lr, in grey. Converged: ‖∇f‖ ≤ 1e-6. Default objective: a ravine.
     """
 
-    kind = "path_explorer"
 
     def __init__(self, objective: Any = None, x0: Any = None, lr: float = 0.5, beta: float = 0.9,
-                 optimizer: str = "momentum", steps: int = 250, *,
-                 lr_range: tuple[float, float] = (1e-4, 3.0), tol: float = 1e-6,
-                 compare: str | None = "sgd", window: Any = None) -> None:
+                 optimizer: str = "momentum", steps: int = 250, *, compare: str | None = "sgd",
+                 window: Any = None) -> None:
         objective = Ravine(condition_number=50.0) if objective is None else objective
         check.function(getattr(check.function(objective, "objective"), "grad", None),
                        "objective.grad")
         x0 = xp.point(getattr(objective, "x0", None) if x0 is None else x0, "x0", 2)
-        lr_range, names = xp.interval(lr_range, "lr_range", positive=True), tuple(optim.OPTIMIZERS)
+        names = tuple(optim.OPTIMIZERS)
         self.compare = check.optional(check.choice, compare, "compare", options=names)
         self._fixed = {"optimizer": check.choice(optimizer, "optimizer", names),
                        "beta": check.number(beta, "beta", lo=0.0, hi=0.99)}
         if (window := getattr(objective, "window", None) if window is None else window) is None:
             raise ValueError("window is required: the objective has no .window")
         self.objective, self.x0, self._cache = objective, x0, {}
-        self.steps, self.tol = check.integer(steps, "steps", 1), check.positive(tol, "tol")
-        controls = [xp.Control("lr", lr, xp.grid(*lr_range, per_decade=50), tooltip="η")]
+        self.steps = check.integer(steps, "steps", 1)
+        controls = [xp.Control("lr", lr, xp.grid(1e-4, 3.0, per_decade=50), tooltip="η")]
         if (optimizer, compare) != ("sgd", None):  # else plain gradient descent: lr alone
             controls += [xp.Control("beta", beta, xp.grid(0.0, 0.99, n=100),
                                     tooltip="momentum β (Adam: β1)"),
@@ -285,7 +278,7 @@ class PathExplorer(Explorer):
                 self._cache.pop(next(iter(self._cache)))
             self._cache[key] = optim.minimize(self.objective, self.objective.grad, self.x0,
                                               optim.make_optimizer(name, lr, beta=b),
-                                              steps=self.steps, tol=self.tol)
+                                              steps=self.steps, tol=1e-6)
         return self._cache[key]
 
     def _compute(self, values: Mapping[str, Any]) -> str:
@@ -312,13 +305,12 @@ class PathExplorer(Explorer):
         return f"not converged after {traj.steps} steps (loss = {xp.efmt(traj.losses[-1])}{far})"
 
 
-class DirectionExplorer(Explorer):
+class direction_explorer(Explorer):
     """A unit direction u = (cos θ, sin θ) turning at ``point``: D_u f against θ (03).
 
     Default f = x² + 3y² + xy; ``f.grad`` if it has one, else central differences.
     """
 
-    kind = "direction_explorer"
 
     def __init__(self, f: Callable | None = None, point: Any = (1.0, 0.5), angle: float = 0.0,
                  *, window: Any = None) -> None:
@@ -373,13 +365,12 @@ def _spring(dt: float, t_end: float) -> dict[str, tuple[np.ndarray, ...]]:
     return {k: (t, s[0], (s[0] ** 2 + s[1] ** 2) / 2) for k, s in runs.items()}
 
 
-class MotionExplorer(Explorer):
+class motion_explorer(Explorer):
     """The spring x'' = −x by explicit Euler, symplectic Euler and RK4, slider ``dt`` (10).
 
     Left x(t) and cos t; right the energy over its start.
     """
 
-    kind = "motion_explorer"
 
     def __init__(self, dt: float = 0.1, t_end: float = 30.0) -> None:
         t_end = self.t_end = check.number(t_end, "t_end", lo=1.0, hi=1e4)
@@ -412,11 +403,3 @@ class MotionExplorer(Explorer):
             self._lines[name][1].set_data(*xp.trace(t, energy / 0.5, (0, self.t_end), (0, 2.5)))
         return f"dt = {fmt(dt)}: energy at t = {fmt(self.t_end)} / starting energy: " + ", ".join(
             f"{k} {xp.efmt(e[-1] / 0.5)}" for k, (_, _, e) in self._cache[dt].items())
-
-
-# The names the notebooks call: each explorer is built by its class.
-tangent_explorer = TangentExplorer
-lr_explorer = LrExplorer
-path_explorer = PathExplorer
-direction_explorer = DirectionExplorer
-motion_explorer = MotionExplorer
