@@ -161,7 +161,7 @@ class Explorer:
         self._canvas = FigureCanvasAgg(self.figure)
         self._dynamic: list[Artist] = []
         self._backgrounds: dict[Any, Any] = {}
-        self._holding, self._box, self._png, self.readout = False, None, None, ""
+        self._holding, self._box, self.readout = False, None, ""
 
     @property
     def kind(self) -> str:
@@ -188,19 +188,18 @@ class Explorer:
             rows = [c.build(self._on_change) for c in self._controls.values()]
             self._box = _Box([*rows, self._image, self._label])
             self._box.explorer = self
-            for widget, cls in [(self._image, FIGURE_CLASS), (self._label, READOUT_CLASS),
-                                (self._box, EXPLORER_CLASS), (self._box, f"mathprog-{self.kind}")]:
-                widget.add_class(cls)
+            self._image.add_class(FIGURE_CLASS)
+            self._label.add_class(READOUT_CLASS)
+            self._box.add_class(EXPLORER_CLASS)
             self.refresh()
             self._warm()
         return self._box
 
     def update(self, **values: Any) -> None:
         """Set controls by name (a bad name or value: ValueError/TypeError naming it), redraw."""
-        for name in values:
-            if name not in self._controls:
-                raise ValueError(f"{self.kind} has no control {name!r}; its controls: "
-                                 f"{list(self._controls)}")
+        if unknown := [name for name in values if name not in self._controls]:
+            raise ValueError(f"{self.kind} has no control {unknown[0]!r}; its controls: "
+                             f"{list(self._controls)}")
         checked = {name: self._controls[name].check(v) for name, v in values.items()}
         self._holding = True  # all checked, now all set, then one redraw
         try:
@@ -210,8 +209,8 @@ class Explorer:
             self._holding = False
         self.refresh()
 
-    def refresh(self) -> Explorer:
-        """Recompute and redraw; returns the explorer."""
+    def refresh(self) -> None:
+        """Recompute and redraw."""
         self.readout = self._compute(self.values)
         if self._key not in self._backgrounds:
             self._canvas.draw()  # animated artists are skipped: this is the static layer
@@ -221,20 +220,14 @@ class Explorer:
         for a in self._dynamic:
             if a.get_visible():
                 self.figure.draw_artist(a)
-        self._png = None
         if self._box is not None:
             self._image.value = self.png()
             text = html.escape(self.readout)
             self._label.value = f'<span style="white-space: normal">{text}</span>'
-        return self
 
-    def png(self) -> bytes:
-        """The figure as a 256-colour PNG, quick to encode (what a slider move sends)."""
-        if self._png is None:
-            self._png = self._encode(256, optimize=False)
-        return self._png
-
-    def _encode(self, colors: int, optimize: bool) -> bytes:
+    def png(self, colors: int = 256, optimize: bool = False) -> bytes:
+        """The figure as a palette PNG: quick to encode (what a slider move sends), or smaller
+        (``optimize``: what a notebook stores)."""
         out, size = io.BytesIO(), self._canvas.get_width_height()
         img = _PIL.frombuffer("RGBA", size, self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         img.convert("RGB").quantize(colors, method=_PIL.Quantize.FASTOCTREE).save(
@@ -249,7 +242,7 @@ class Explorer:
         text = f"{self.kind}: {self.readout}"
         if _live():
             return {**W.VBox._repr_mimebundle_(self.widget), "text/plain": text}
-        static = self._encode(128, optimize=True)  # stored in the notebook: make it small
+        static = self.png(colors=128, optimize=True)  # stored in the notebook: make it small
         return {"image/png": base64.b64encode(static).decode("ascii"), "text/plain": text}
 
     def _on_change(self, change: dict[str, Any]) -> None:
