@@ -70,8 +70,7 @@ class tangent_explorer(Explorer):
     def _quotient(self, x0: float, h: Any, method: str) -> Any:
         """(f(x0 + b h) - f(x0 + a h)) / ((b - a) h): the difference quotient, by hand."""
         a, b = _SECANTS[method]
-        f = self.f
-        return (xp.on_points(f, x0 + b * h) - xp.on_points(f, x0 + a * h)) / ((b - a) * h)
+        return (xp.on_points(self.f, x0 + b * h) - xp.on_points(self.f, x0 + a * h)) / ((b - a) * h)
 
     def _compute(self, values: Mapping[str, Any]) -> str:
         h, x0, method = values["h"], values["x0"], values["method"]
@@ -153,24 +152,23 @@ class lr_explorer(Explorer):
         lr_range = xp.interval(lr_range, "lr_range", positive=True)
         self.steps, self._layers = check.integer(steps, "steps", 1), {}
         if standardize is None:
-            runs = {None: _Run(objective, x0)}
+            self.runs = {None: _Run(objective, x0)}
         elif isinstance(standardize, bool) and hasattr(objective, "X"):
             z = regression.LeastSquares(regression.standardize(objective.X)[0], objective.y,
                                         name=f"{objective.name}, standardized")
-            runs = {True: _Run(z, x0), False: _Run(objective, x0)}
+            self.runs = {True: _Run(z, x0), False: _Run(objective, x0)}
         else:
             raise TypeError("standardize must be True or False, for an objective with .X and .y")
-        self.runs = runs
-        marks = {k: v for key, r in runs.items() for k, v in r.marks(" raw" * (key is False))
+        marks = {k: v for key, r in self.runs.items() for k, v in r.marks(" raw" * (key is False))
                  .items() if lr_range[0] <= k <= lr_range[1]}  # on the slider, exactly
         grid = xp.grid(*lr_range, per_decade=50) + list(marks)
         controls = [xp.Control("lr", lr, grid, marks=marks, tooltip="learning rate η")]
-        if None not in runs:
+        if None not in self.runs:
             controls.append(xp.Control("standardize", standardize, (False, True), "toggle",
                                        tooltip="features scaled to mean 0, standard deviation 1"))
         super().__init__(controls, figsize=(10.0, 4.0))
         self.ax_f, ax = self.figure.subplots(1, 2, width_ratios=[1.2, 1.0])
-        run = next(iter(runs.values()))
+        run = next(iter(self.runs.values()))
         self.n, self._key = run.x0.size, "unset"
         if self.n == 1:
             self._draw_function(run)
