@@ -19,6 +19,7 @@ from typing import Any
 
 import ipywidgets as W
 import numpy as np
+from IPython import get_ipython
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -136,8 +137,6 @@ def _live() -> bool:
     """Is a widget frontend attached to this kernel?"""
     if (mode := os.environ.get("MATHPROG_EXPLORERS", "").lower()) in ("live", "static"):
         return mode == "live"
-    from IPython import get_ipython
-
     return getattr(get_ipython(), "kernel", None) is not None and (
         "JPY_SESSION_NAME" in os.environ or getattr(W.Widget, "_control_comm", None) is not None)
 
@@ -234,16 +233,14 @@ class Explorer:
             out, format="png", compress_level=9 if optimize else 1, optimize=optimize)
         return out.getvalue()
 
-    def __repr__(self) -> str:
-        values = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
-        return f"<{self.kind}({values}): {self.readout}>"
+    def __repr__(self) -> str:  # a notebook stores it beside the figure: "lr_explorer: lr = ..."
+        return f"{self.kind}: {self.readout}"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> Any:
-        text = f"{self.kind}: {self.readout}"
         if _live():
-            return {**W.VBox._repr_mimebundle_(self.widget), "text/plain": text}
+            return {**W.VBox._repr_mimebundle_(self.widget), "text/plain": repr(self)}
         static = self.png(colors=128, optimize=True)  # stored in the notebook: make it small
-        return {"image/png": base64.b64encode(static).decode("ascii"), "text/plain": text}
+        return {"image/png": base64.b64encode(static).decode("ascii"), "text/plain": repr(self)}
 
     def _on_change(self, change: dict[str, Any]) -> None:
         if not self._holding:  # a move in the browser (update() holds its own changes)
