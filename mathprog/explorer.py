@@ -58,9 +58,9 @@ def interval(r: Any, name: str, positive: bool = False) -> tuple[float, float]:
 
 def point(x: Any, name: str, dim: int | None = None) -> np.ndarray:
     """A finite point of shape (n,) (or (dim,)) as a float array."""
-    p = np.array(x, dtype=float).reshape(-1)
-    if p.size == 0 or (dim and p.size != dim) or not np.all(np.isfinite(p)):
-        raise ValueError(f"{name} must be a finite point of shape ({dim or 'n'},), got {x!r}")
+    p = check.array(x, name).reshape(-1)  # numbers, finite, not empty
+    if dim and p.size != dim:
+        raise ValueError(f"{name} must be a point of shape ({dim},), got {x!r}")
     return p
 
 

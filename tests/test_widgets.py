@@ -135,6 +135,8 @@ def _no_start():
     (lambda: mw.path_explorer(beta=1.5), ValueError, "beta"),
     (lambda: mw.path_explorer(compare="sideways"), ValueError, "compare"),
     (lambda: mw.direction_explorer(point=(1.0, 2.0, 3.0)), ValueError, "point"),
+    (lambda: mw.direction_explorer(point="ab"), TypeError, "point"),
+    (lambda: mw.direction_explorer(point=(1.0, np.nan)), ValueError, "point"),
     (lambda: mw.direction_explorer(angle=400.0), ValueError, "angle"),
     (lambda: mw.motion_explorer(dt=5.0), ValueError, "dt"),
     (lambda: mw.motion_explorer(dt="small"), TypeError, "dt"),
