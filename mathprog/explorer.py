@@ -148,8 +148,9 @@ class _Box(W.VBox):  # displayed, ``explorer.widget`` follows the explorer's dis
 
 
 class Explorer:
-    """Controls + figure + readout. A subclass draws the static layer, marks the artists that
-    move with ``_animate`` and sets them in ``_compute(values)``, which returns the readout.
+    """Controls + figure + readout: ``.update(**values)``, ``.readout``, ``.values``, ``.figure``,
+    ``.png()``, ``.controls``, ``.widget``. A subclass draws the static layer, marks the artists
+    that move with ``_animate`` and sets them in ``_compute(values)``, which returns the readout.
     """
 
     _key: Any = None  # which cached background (a subclass may have several: raw, standardised)
