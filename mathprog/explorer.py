@@ -1,11 +1,10 @@
 """The machinery of the explorers in :mod:`mathprog.widgets`: controls, display, fast redraws.
 
-An :class:`Explorer` has ``.update(**values)``, ``.readout``, ``.values``, ``.figure`` (Agg),
-``.png()``, ``.controls`` and ``.widget``. Displayed, it is the live widget when a widget
-frontend is attached (a Jupyter server's kernel, or an open ipywidgets comm), else a static
-PNG (nbclient, nbval: the notebook stores a picture, no widget state); ``MATHPROG_EXPLORERS=
-live|static`` overrides that (VS Code: live). Sliders are SelectionSliders over a grid, so
-browser and kernel exchange exact indices; static layers are drawn once as a background.
+Displayed, an :class:`Explorer` is its live widget when a widget frontend is attached (a Jupyter
+server's kernel, or an open ipywidgets comm), else a static PNG (nbclient, nbval: the notebook
+stores a picture, no widget state); ``MATHPROG_EXPLORERS=live|static`` overrides that (VS Code:
+live). Sliders are SelectionSliders over a grid, so browser and kernel exchange exact indices;
+the static layers are drawn once, as a background.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from typing import Any
 
 import ipywidgets as W
 import numpy as np
+from IPython import get_ipython
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -46,14 +46,11 @@ def efmt(v: float) -> str:
     return f"{v:.2g}" if not math.isfinite(v) or v == 0 or 1e-3 <= abs(v) < 1e4 else f"{v:.1e}"
 
 
-def number(value: Any, name: str, lo: float = -math.inf, hi: float = math.inf) -> float:
-    return check.number(value, name, lo=lo, hi=hi)
-
-
 def interval(r: Any, name: str, positive: bool = False) -> tuple[float, float]:
+    """A pair of numbers lo < hi (and 0 < lo if ``positive``)."""
     if not isinstance(r, Sequence) or len(r) != 2:
         raise TypeError(f"{name} must be a pair (lo, hi), got {r!r}")
-    lo, hi = number(r[0], f"{name}[0]"), number(r[1], f"{name}[1]")
+    lo, hi = check.number(r[0], f"{name}[0]"), check.number(r[1], f"{name}[1]")
     if not (lo < hi and (lo > 0 or not positive)):
         raise ValueError(f"{name} must satisfy {'0 < ' if positive else ''}lo < hi, got {r!r}")
     return lo, hi
@@ -61,22 +58,10 @@ def interval(r: Any, name: str, positive: bool = False) -> tuple[float, float]:
 
 def point(x: Any, name: str, dim: int | None = None) -> np.ndarray:
     """A finite point of shape (n,) (or (dim,)) as a float array."""
-    p = np.array(x, dtype=float).reshape(-1)
-    if p.size == 0 or (dim and p.size != dim) or not np.all(np.isfinite(p)):
-        raise ValueError(f"{name} must be a finite point of shape ({dim or 'n'},), got {x!r}")
+    p = check.array(x, name).reshape(-1)  # numbers, finite, not empty
+    if dim and p.size != dim:
+        raise ValueError(f"{name} must be a point of shape ({dim},), got {x!r}")
     return p
-
-
-def function(f: Any, name: str = "f") -> Any:
-    if f is not None and not callable(f):
-        raise TypeError(f"{name} must be callable, got {type(f).__name__}")
-    return f
-
-
-def with_grad(objective: Any) -> Any:
-    if not callable(objective) or not callable(getattr(objective, "grad", None)):
-        raise TypeError(f"objective must be callable with .grad(x), got {type(objective).__name__}")
-    return objective
 
 
 def clip(y: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -101,24 +86,26 @@ def grid(lo: float, hi: float, n: int = 0, per_decade: int = 0) -> list[float]:
 
 
 class Control:
-    """A named control: its values (a grid for sliders), its check and, once built, its widget."""
+    """A named control: a slider over ``grid``, a ``choice`` menu or a ``toggle`` box."""
 
     def __init__(self, name: str, value: Any, grid: Sequence[Any] = (), kind: str = "slider",
                  marks: Mapping[float, str] | None = None, tooltip: str = "") -> None:
-        self.name, self.value, self.kind, self.tooltip = name, value, kind, tooltip
-        self.grid = sorted(set(grid) | {value}) if kind == "slider" else list(grid)
-        self.marks, self.widget = marks or {}, None
+        self.name, self.kind, self.tooltip, self.marks = name, kind, tooltip, marks or {}
+        self.grid = sorted(grid) if kind == "slider" else list(grid)
+        self.value, self.widget = self.check(value), None
+        self.grid = sorted({*self.grid, self.value}) if kind == "slider" else self.grid
 
     def check(self, value: Any) -> Any:
-        if self.kind == "slider":
-            lo, hi = self.grid[0], self.grid[-1]
-            v = number(value, self.name, lo - 1e-9 * abs(lo), hi + 1e-9 * abs(hi))
-            return min(max(v, lo), hi)  # 10**k rounding at the ends is not an error
-        if self.kind == "toggle" and not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"{self.name} must be True or False, got {type(value).__name__}")
-        if self.kind == "choice" and value not in self.grid:
-            raise ValueError(f"{self.name} must be one of {self.grid}, got {value!r}")
-        return value
+        """``value`` if this control can take it (a slider's end rounded within 1e-9 is)."""
+        if self.kind == "choice":
+            return check.choice(value, self.name, tuple(self.grid))
+        if self.kind == "toggle":
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{self.name} must be True or False, got {type(value).__name__}")
+            return value
+        lo, hi = self.grid[0], self.grid[-1]
+        v = check.number(value, self.name, lo=lo - 1e-9 * abs(lo), hi=hi + 1e-9 * abs(hi))
+        return min(max(v, lo), hi)
 
     def _options(self) -> list[tuple[str, float]]:
         return [(f"{v:.3g}" + (f" = {self.marks[v]}" if v in self.marks else ""), v)
@@ -150,24 +137,23 @@ def _live() -> bool:
     """Is a widget frontend attached to this kernel?"""
     if (mode := os.environ.get("MATHPROG_EXPLORERS", "").lower()) in ("live", "static"):
         return mode == "live"
-    from IPython import get_ipython
-
     return getattr(get_ipython(), "kernel", None) is not None and (
         "JPY_SESSION_NAME" in os.environ or getattr(W.Widget, "_control_comm", None) is not None)
 
 
-class _Box(W.VBox):
+class _Box(W.VBox):  # displayed, ``explorer.widget`` follows the explorer's display rule
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.explorer._repr_mimebundle_(**kwargs)
 
 
 class Explorer:
-    """Controls + figure + readout; a subclass draws, marks moving artists with ``_animate``
-    and writes ``_compute(values) -> readout``.
+    """Controls + figure + readout: ``.update(**values)``, ``.readout``, ``.values``, ``.figure``,
+    ``.png()``, ``.controls``, ``.widget``. A subclass draws the static layer, marks the artists
+    that move with ``_animate`` and sets them in ``_compute(values)``, which returns the readout.
     """
 
-    kind = "explorer"
+    _key: Any = None  # which cached background (a subclass may have several: raw, standardised)
 
     def __init__(self, controls: list[Control], figsize: tuple[float, float]) -> None:
         self._controls = {c.name: c for c in controls}
@@ -175,7 +161,12 @@ class Explorer:
         self._canvas = FigureCanvasAgg(self.figure)
         self._dynamic: list[Artist] = []
         self._backgrounds: dict[Any, Any] = {}
-        self._holding, self._box, self._png, self.readout = False, None, None, ""
+        self._holding, self._box, self.readout = False, None, ""
+
+    @property
+    def kind(self) -> str:
+        """The explorer's name, as a notebook calls it: "lr_explorer"."""
+        return type(self).__name__
 
     @property
     def controls(self) -> dict[str, W.ValueWidget]:
@@ -197,19 +188,18 @@ class Explorer:
             rows = [c.build(self._on_change) for c in self._controls.values()]
             self._box = _Box([*rows, self._image, self._label])
             self._box.explorer = self
-            for widget, cls in [(self._image, FIGURE_CLASS), (self._label, READOUT_CLASS),
-                                (self._box, EXPLORER_CLASS), (self._box, f"mathprog-{self.kind}")]:
-                widget.add_class(cls)
-            self._push()
+            self._image.add_class(FIGURE_CLASS)
+            self._label.add_class(READOUT_CLASS)
+            self._box.add_class(EXPLORER_CLASS)
+            self.refresh()
             self._warm()
         return self._box
 
     def update(self, **values: Any) -> None:
         """Set controls by name (a bad name or value: ValueError/TypeError naming it), redraw."""
-        for name in values:
-            if name not in self._controls:
-                raise ValueError(f"{self.kind} has no control {name!r}; its controls: "
-                                 f"{list(self._controls)}")
+        if unknown := [name for name in values if name not in self._controls]:
+            raise ValueError(f"{self.kind} has no control {unknown[0]!r}; its controls: "
+                             f"{list(self._controls)}")
         checked = {name: self._controls[name].check(v) for name, v in values.items()}
         self._holding = True  # all checked, now all set, then one redraw
         try:
@@ -219,51 +209,39 @@ class Explorer:
             self._holding = False
         self.refresh()
 
-    def refresh(self) -> Explorer:
-        """Recompute and redraw; returns the explorer."""
+    def refresh(self) -> None:
+        """Recompute and redraw."""
         self.readout = self._compute(self.values)
-        key = self._static_key()
-        if key not in self._backgrounds:
+        if self._key not in self._backgrounds:
             self._canvas.draw()  # animated artists are skipped: this is the static layer
             self.figure.set_layout_engine("none")  # later backgrounds share the first layout
-            self._backgrounds[key] = self._canvas.copy_from_bbox(self.figure.bbox)
-        self._canvas.restore_region(self._backgrounds[key])
+            self._backgrounds[self._key] = self._canvas.copy_from_bbox(self.figure.bbox)
+        self._canvas.restore_region(self._backgrounds[self._key])
         for a in self._dynamic:
             if a.get_visible():
                 self.figure.draw_artist(a)
-        self._png = None
         if self._box is not None:
-            self._push()
-        return self
+            self._image.value = self.png()
+            text = html.escape(self.readout)
+            self._label.value = f'<span style="white-space: normal">{text}</span>'
 
     def png(self, colors: int = 256, optimize: bool = False) -> bytes:
-        """The figure as a palette PNG (fast zlib unless ``optimize``)."""
-        if self._png is None or (colors, optimize) != (256, False):
-            out, size = io.BytesIO(), self._canvas.get_width_height()
-            img = _PIL.frombuffer("RGBA", size, self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-            img.convert("RGB").quantize(colors, method=_PIL.Quantize.FASTOCTREE).save(
-                out, format="png", compress_level=9 if optimize else 1, optimize=optimize)
-            if (colors, optimize) != (256, False):
-                return out.getvalue()
-            self._png = out.getvalue()
-        return self._png
+        """The figure as a palette PNG: quick to encode (what a slider move sends), or smaller
+        (``optimize``: what a notebook stores)."""
+        out, size = io.BytesIO(), self._canvas.get_width_height()
+        img = _PIL.frombuffer("RGBA", size, self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        img.convert("RGB").quantize(colors, method=_PIL.Quantize.FASTOCTREE).save(
+            out, format="png", compress_level=9 if optimize else 1, optimize=optimize)
+        return out.getvalue()
 
-    def __repr__(self) -> str:
-        values = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
-        return f"<{self.kind}({values}): {self.readout}>"
+    def __repr__(self) -> str:  # a notebook stores it beside the figure: "lr_explorer: lr = ..."
+        return f"{self.kind}: {self.readout}"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> Any:
-        text = f"{self.kind}: {self.readout}"
         if _live():
-            return {**W.VBox._repr_mimebundle_(self.widget), "text/plain": text}
+            return {**W.VBox._repr_mimebundle_(self.widget), "text/plain": repr(self)}
         static = self.png(colors=128, optimize=True)  # stored in the notebook: make it small
-        return {"image/png": base64.b64encode(static).decode("ascii"), "text/plain": text}
-
-    def _push(self) -> None:
-        self._image.value = self.png()
-        self._label.value = f'<span style="white-space: normal">{html.escape(self.readout)}</span>'
-        for name, c in self._controls.items():
-            c.widget.layout.display = None if name in self._shown() else "none"
+        return {"image/png": base64.b64encode(static).decode("ascii"), "text/plain": repr(self)}
 
     def _on_change(self, change: dict[str, Any]) -> None:
         if not self._holding:  # a move in the browser (update() holds its own changes)
@@ -275,14 +253,8 @@ class Explorer:
             a.set_animated(True)
             self._dynamic.append(a)
 
-    def _shown(self) -> set[str]:
-        return set(self._controls)
-
     def _warm(self) -> None:
         """Called once a live widget exists: precompute what a drag will need."""
-
-    def _static_key(self) -> Any:  # which cached background (e.g. raw or standardised data)
-        return getattr(self, "_key", None)
 
     def _compute(self, values: Mapping[str, Any]) -> str:
         raise NotImplementedError

@@ -1,14 +1,15 @@
 """Interactive explorers, one per lesson: tangent (01), direction (03), learning rate (04, 05),
-optimizer paths (04, 07), motion (10). Each is an :class:`~mathprog.explorer.Explorer`
-(``.update(**values)``, ``.readout``, ``.png()``, ...): live in JupyterLab, a stored PNG of
-its figure offline (how and why: :mod:`mathprog.explorer`).
+optimizer paths (04, 07), motion (10). Each is an :class:`~mathprog.explorer.Explorer` named
+as a notebook calls it, ``widgets.lr_explorer(...)`` (``.update(**values)``, ``.readout``,
+``.png()``, ...): live in JupyterLab, a stored PNG of its figure offline (how and why:
+:mod:`mathprog.explorer`).
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -16,23 +17,34 @@ import numpy as np
 from mathprog import _checks as check
 from mathprog import explorer as xp
 from mathprog import ode, optim, regression
-from mathprog.explorer import EXPLORER_CLASS, FIGURE_CLASS, READOUT_CLASS, Explorer, fmt
+from mathprog.explorer import Explorer, fmt
 from mathprog.functions import Quadratic, Ravine
 
 __all__ = ["Explorer", "tangent_explorer", "lr_explorer", "path_explorer", "direction_explorer",
-           "motion_explorer", "READOUT_CLASS", "FIGURE_CLASS", "EXPLORER_CLASS", "fmt"]
+           "motion_explorer"]
 _SECANTS = {"forward": (0.0, 1.0), "central": (-1.0, 1.0), "backward": (-1.0, 0.0)}
 _USES_BETA = ("momentum", "nesterov", "adam")
 
 
-class TangentExplorer(Explorer):
-    """The tangent at x0 as the limit of secants of width h (see :func:`tangent_explorer`)."""
+class tangent_explorer(Explorer):
+    """The secant of width ``h`` approaching the tangent at ``x0`` (notebook 01).
 
-    kind = "tangent_explorer"
+    ``f`` real (default sin), ``df`` its derivative if known; controls ``h`` (log, to 1e-13),
+    ``x0``, ``method``; right: the error against h.
+    """
 
-    def __init__(self, f: Callable, df: Callable | None, x0: float, h: float, method: str,
-                 xlim: tuple[float, float], h_range: tuple[float, float], label: str) -> None:
-        self.f, self.df, self.xlim, self._hs = f, df, xlim, np.geomspace(*h_range, 160)
+
+    def __init__(self, f: Callable[[float], float] | None = None, x0: float = 1.0,
+                 h: float = 0.5, *, df: Callable[[float], float] | None = None,
+                 method: str = "forward", xlim: tuple[float, float] | None = None,
+                 h_range: tuple[float, float] = (1e-13, 2.0), label: str | None = None) -> None:
+        if f is None:
+            f, df, label = np.sin, df or np.cos, label or "sin(x)"
+        self.f, self.df = check.function(f, "f"), check.optional(check.function, df, "df")
+        x0 = check.number(x0, "x0")
+        xlim = self.xlim = (x0 - 3.0, x0 + 3.0) if xlim is None else xp.interval(xlim, "xlim")
+        h_range = xp.interval(h_range, "h_range", positive=True)
+        self._hs = np.geomspace(*h_range, 160)
         super().__init__([
             xp.Control("h", h, xp.grid(*h_range, per_decade=20), tooltip="secant width (log)"),
             xp.Control("x0", x0, xp.grid(*xlim, n=201), tooltip="point of tangency"),
@@ -41,7 +53,7 @@ class TangentExplorer(Explorer):
         ax, e = self.figure.subplots(1, 2, width_ratios=[1.25, 1.0])
         ys = xp.on_points(f, xs := np.linspace(*xlim, 400))
         lo, hi, pad = np.nanmin(ys), np.nanmax(ys), 0.12 * (np.nanmax(ys) - np.nanmin(ys) or 1.0)
-        ax.plot(xs, ys, color="C0", lw=2, label=label)
+        ax.plot(xs, ys, color="C0", lw=2, label=label or "f(x)")
         ax.set(xlim=xlim, ylim=(lo - pad, hi + pad), xlabel="x", ylabel="f(x)")
         self._tangent = ax.plot([], [], color="C3", lw=1.5, label="tangent, slope f′(x0)")[0]
         self._secant = ax.plot([], [], color="C2", lw=1.5, ls="--", label="secant")[0]
@@ -53,12 +65,12 @@ class TangentExplorer(Explorer):
         self._curve, self._dot = e.plot([], [], "0.5")[0], e.plot([], [], "o", color="C2", ms=8)[0]
         ax.grid(alpha=0.3), e.grid(alpha=0.3)
         self._animate(self._tangent, self._secant, self._rise, self._point, self._curve, self._dot)
+        self.refresh()
 
     def _quotient(self, x0: float, h: Any, method: str) -> Any:
         """(f(x0 + b h) - f(x0 + a h)) / ((b - a) h): the difference quotient, by hand."""
         a, b = _SECANTS[method]
-        f = self.f
-        return (xp.on_points(f, x0 + b * h) - xp.on_points(f, x0 + a * h)) / ((b - a) * h)
+        return (xp.on_points(self.f, x0 + b * h) - xp.on_points(self.f, x0 + a * h)) / ((b - a) * h)
 
     def _compute(self, values: Mapping[str, Any]) -> str:
         h, x0, method = values["h"], values["x0"], values["method"]
@@ -78,40 +90,17 @@ class TangentExplorer(Explorer):
                 f"tangent slope = {fmt(slope, 4)}, error = {xp.efmt(err)}")
 
 
-def tangent_explorer(f: Callable[[float], float] | None = None, x0: float = 1.0, h: float = 0.5,
-                     *, df: Callable[[float], float] | None = None, method: str = "forward",
-                     xlim: tuple[float, float] | None = None,
-                     h_range: tuple[float, float] = (1e-13, 2.0),
-                     label: str | None = None) -> TangentExplorer:
-    """The secant of width ``h`` approaching the tangent at ``x0`` (notebook 01).
-
-    ``f`` real (default sin), ``df`` its derivative if known; controls ``h`` (log, to 1e-13),
-    ``x0``, ``method``; right: the error against h.
-    """
-    if f is None:
-        f, df, label = np.sin, df or np.cos, label or "sin(x)"
-    f, df, x0 = xp.function(f), xp.function(df, "df"), xp.number(x0, "x0")
-    xlim = (x0 - 3.0, x0 + 3.0) if xlim is None else xp.interval(xlim, "xlim")
-    h_range = xp.interval(h_range, "h_range", positive=True)
-    x0, h = xp.number(x0, "x0", *xlim), xp.number(h, "h", *h_range)
-    if method not in _SECANTS:
-        raise ValueError(f"method must be one of {list(_SECANTS)}, got {method!r}")
-    return TangentExplorer(f, df, x0, h, method, xlim, h_range, label or "f(x)").refresh()
-
-
 class _Run:
     """One objective as the lr explorer runs it: start, tol, f*, L, loss range, window."""
 
-    def __init__(self, objective: Any, x0: Any, L: float | None, tol: float | None) -> None:
-        self.obj = xp.with_grad(objective)
-        x0 = getattr(objective, "x0", None) if x0 is None else x0
-        if x0 is None and not isinstance(getattr(objective, "dim", None), int):
-            raise ValueError("x0 is required: the objective has neither .x0 nor .dim")
-        self.x0 = xp.point(np.ones(objective.dim) if x0 is None else x0, "x0")
-        L = getattr(objective, "L", None) if L is None else L
-        self.L = None if L is None else xp.number(L, "L", 1e-300)
-        g0 = float(np.linalg.norm(objective.grad(self.x0)))
-        self.tol = (1e-6 * g0 or 1e-12) if tol is None else xp.number(tol, "tol", 1e-300)
+    def __init__(self, objective: Any, x0: Any) -> None:
+        self.obj = check.function(objective, "objective")
+        check.function(getattr(objective, "grad", None), "objective.grad")
+        if (x0 := getattr(objective, "x0", None) if x0 is None else x0) is None:
+            raise ValueError("x0 is required: the objective has no .x0")
+        self.x0 = xp.point(x0, "x0")
+        self.L = check.optional(check.positive, getattr(objective, "L", None), "objective.L")
+        self.tol = 1e-6 * float(np.linalg.norm(objective.grad(self.x0))) or 1e-12
         m = getattr(objective, "minimum", None)
         self.fstar = float(m) if m is not None and np.isfinite(m) else 0.0
         gap0 = float(objective(self.x0)) - self.fstar
@@ -146,28 +135,43 @@ class _Run:
         return f"{head}: still descending {style} after {n} steps (loss = {e(last)})"
 
 
-class LrExplorer(Explorer):
-    """Gradient descent at one learning rate (see :func:`lr_explorer`)."""
+class lr_explorer(Explorer):
+    """Gradient descent with an ``lr`` slider marking 1/L and 2/L (notebooks 04, 05).
 
-    kind = "lr_explorer"
+    ``objective`` has ``.grad`` and ``.L`` (default 5x² from x0 = 2); ``x0`` defaults to its
+    ``.x0``; a run has converged once ‖∇f‖ ≤ 1e-6 ‖∇f(x0)‖. ``standardize=True/False`` toggles a
+    least-squares objective (``.X``, ``.y``) between raw and standardised features.
+    """
 
-    def __init__(self, runs: dict[Any, _Run], lr: float, steps: int,
-                 lr_range: tuple[float, float], xlim: tuple[float, float] | None,
-                 standardize: bool | None) -> None:
-        self.runs, self.steps, self.trajectory, self._layers = runs, steps, None, {}
-        marks = {k: v for key, r in runs.items() for k, v in r.marks(" raw" * (key is False))
+
+    def __init__(self, objective: Any = None, x0: Any = None, lr: float = 0.05, steps: int = 60,
+                 *, lr_range: tuple[float, float] = (1e-3, 1.0),
+                 standardize: bool | None = None) -> None:
+        if objective is None:
+            objective, x0 = Quadratic([[10.0]], [0.0]), [2.0] if x0 is None else x0
+        lr_range = xp.interval(lr_range, "lr_range", positive=True)
+        self.steps, self._layers = check.integer(steps, "steps", 1), {}
+        if standardize is None:
+            self.runs = {None: _Run(objective, x0)}
+        elif isinstance(standardize, bool) and hasattr(objective, "X"):
+            z = regression.LeastSquares(regression.standardize(objective.X)[0], objective.y,
+                                        name=f"{objective.name}, standardized")
+            self.runs = {True: _Run(z, x0), False: _Run(objective, x0)}
+        else:
+            raise TypeError("standardize must be True or False, for an objective with .X and .y")
+        marks = {k: v for key, r in self.runs.items() for k, v in r.marks(" raw" * (key is False))
                  .items() if lr_range[0] <= k <= lr_range[1]}  # on the slider, exactly
         grid = xp.grid(*lr_range, per_decade=50) + list(marks)
         controls = [xp.Control("lr", lr, grid, marks=marks, tooltip="learning rate η")]
-        if None not in runs:
+        if None not in self.runs:
             controls.append(xp.Control("standardize", standardize, (False, True), "toggle",
                                        tooltip="features scaled to mean 0, standard deviation 1"))
         super().__init__(controls, figsize=(10.0, 4.0))
         self.ax_f, ax = self.figure.subplots(1, 2, width_ratios=[1.2, 1.0])
-        run = next(iter(runs.values()))
+        run = next(iter(self.runs.values()))
         self.n, self._key = run.x0.size, "unset"
         if self.n == 1:
-            self._draw_function(run, xlim)
+            self._draw_function(run)
         ax.set(xlim=(0, steps), xlabel="step",
                ylabel="f(x) − f*", yscale="log" * run.log or "linear")
         ax.grid(alpha=0.3)
@@ -175,11 +179,12 @@ class LrExplorer(Explorer):
         self._info = ax.text(0.98, 0.97, "", transform=ax.transAxes, ha="right", va="top")
         self._path = self.ax_f.plot([], [], "-o", color="C3", lw=1, ms=3.5, label="iterates")[0]
         self._animate(self._loss, self._info, self._path)
+        self.refresh()
 
-    def _draw_function(self, run: _Run, xlim: tuple[float, float] | None) -> None:
+    def _draw_function(self, run: _Run) -> None:
         ax, x0, c = self.ax_f, float(run.x0[0]), float(run.base[0])
         r = 1.6 * max(abs(x0 - c), 1e-3)
-        xs = np.linspace(*(xlim := xlim or (c - r, c + r)), 300)
+        xs = np.linspace(*(xlim := (c - r, c + r)), 300)
         ys = np.array([float(run.obj(np.array([x]))) for x in xs])
         ax.plot(xs, ys, color="C0", lw=2, label="f(x)")
         ax.plot([x0], [float(run.obj(run.x0))], "o", color="black", ms=6, label="start")
@@ -208,8 +213,8 @@ class LrExplorer(Explorer):
         if key != self._key:
             self._use(key)
         run, ax = self.runs[key], self.ax_f
-        traj = self.trajectory = optim.minimize(run.obj, run.obj.grad, run.x0, optim.SGD(lr),
-                                                steps=self.steps, tol=run.tol)
+        traj = optim.minimize(run.obj, run.obj.grad, run.x0, optim.SGD(lr), steps=self.steps,
+                              tol=run.tol)
         k = np.arange(len(traj.losses))
         self._loss.set_data(*xp.trace(k, traj.losses - run.fstar, (0, self.steps), run.ylim))
         ys = traj.losses if self.n == 1 else traj.xs[:, 1]
@@ -221,49 +226,35 @@ class LrExplorer(Explorer):
         return text if key is None else f"{'standardized' if key else 'raw'} features, {text}"
 
 
-def lr_explorer(objective: Any = None, x0: Any = None, lr: float = 0.05, steps: int = 60, *,
-                lr_range: tuple[float, float] = (1e-3, 1.0), L: float | None = None,
-                tol: float | None = None, xlim: tuple[float, float] | None = None,
-                standardize: bool | None = None) -> LrExplorer:
-    """Gradient descent with an ``lr`` slider marking 1/L and 2/L (notebooks 04, 05).
+class path_explorer(Explorer):
+    """An optimizer's path over the contours of a 2-D objective (notebooks 04, 07).
 
-    ``objective`` has ``.grad`` (default 5x² from x0 = 2); ``x0``, ``L`` default to its ``.x0``,
-    ``.L``; ``tol`` to 1e-6 ‖∇f(x0)‖. ``standardize=True/False`` toggles a least-squares
-    objective (``.X``, ``.y``) between raw and standardised features.
+    Controls ``lr`` (1e-4 to 3), ``beta`` (momentum, nesterov, adam) and ``optimizer``, or ``lr``
+    alone for ``optimizer="sgd", compare=None``; ``compare``: that optimizer's path at the same
+    lr, in grey. Converged: ‖∇f‖ ≤ 1e-6. Default objective: a ravine.
     """
-    if objective is None:
-        objective, x0 = Quadratic([[10.0]], [0.0]), [2.0] if x0 is None else x0
-    lr_range = xp.interval(lr_range, "lr_range", positive=True)
-    lr, steps = xp.number(lr, "lr", *lr_range), check.integer(steps, "steps", 1)
-    xlim = None if xlim is None else xp.interval(xlim, "xlim")
-    if standardize is None:
-        runs = {None: _Run(objective, x0, L, tol)}
-    elif isinstance(standardize, bool) and hasattr(objective, "X"):
-        z = regression.LeastSquares(regression.standardize(objective.X)[0], objective.y,
-                                    name=f"{objective.name}, standardized")
-        runs = {True: _Run(z, x0, None, tol), False: _Run(objective, x0, None, tol)}
-    else:
-        raise TypeError("standardize must be True or False, for an objective with .X and .y")
-    return LrExplorer(runs, lr, steps, lr_range, xlim, standardize).refresh()
 
 
-class PathExplorer(Explorer):
-    """An optimizer's path on a contour plot (see :func:`path_explorer`)."""
-
-    kind = "path_explorer"
-
-    def __init__(self, objective: Any, x0: np.ndarray, lr: float, beta: float, optimizer: str,
-                 steps: int, lr_range: tuple[float, float], tol: float, compare: str | None,
-                 window: xp.Window, optimizers: tuple[str, ...]) -> None:
-        self.objective, self.x0, self.steps, self.tol = objective, x0, steps, tol
-        self.compare, self.trajectory, self.reference, self._cache = compare, None, None, {}
-        self._fixed = {"optimizer": optimizer, "beta": beta}
-        controls = [xp.Control("lr", lr, xp.grid(*lr_range, per_decade=50), tooltip="η")]
-        if any(o in _USES_BETA for o in optimizers):
-            controls.append(xp.Control("beta", beta, xp.grid(0.0, 0.99, n=100),
-                                       tooltip="momentum β (Adam: β1)"))
-        if len(optimizers) > 1:
-            controls.append(xp.Control("optimizer", optimizer, optimizers, "choice"))
+    def __init__(self, objective: Any = None, x0: Any = None, lr: float = 0.5, beta: float = 0.9,
+                 optimizer: str = "momentum", steps: int = 250, *, compare: str | None = "sgd",
+                 window: Any = None) -> None:
+        objective = Ravine(condition_number=50.0) if objective is None else objective
+        check.function(getattr(check.function(objective, "objective"), "grad", None),
+                       "objective.grad")
+        x0 = xp.point(getattr(objective, "x0", None) if x0 is None else x0, "x0", 2)
+        names = tuple(optim.OPTIMIZERS)
+        self.compare = check.optional(check.choice, compare, "compare", options=names)
+        self._fixed = {"optimizer": check.choice(optimizer, "optimizer", names),
+                       "beta": check.number(beta, "beta", lo=0.0, hi=0.99)}
+        if (window := getattr(objective, "window", None) if window is None else window) is None:
+            raise ValueError("window is required: the objective has no .window")
+        self.objective, self.x0, self._cache = objective, x0, {}
+        self.steps = check.integer(steps, "steps", 1)
+        controls = [xp.Control("lr", lr, xp.grid(1e-4, 3.0, per_decade=50), tooltip="η")]
+        if (optimizer, compare) != ("sgd", None):  # else plain gradient descent: lr alone
+            controls += [xp.Control("beta", beta, xp.grid(0.0, 0.99, n=100),
+                                    tooltip="momentum β (Adam: β1)"),
+                         xp.Control("optimizer", optimizer, names, "choice")]
         super().__init__(controls, figsize=(6.4, 5.2))
         ax = self.ax = self.figure.add_subplot()
         m = getattr(objective, "minimizer", None)
@@ -276,10 +267,7 @@ class PathExplorer(Explorer):
         self._end = ax.plot([], [], "X", color="C3", mec="black", ms=9)[0]
         ax.legend(loc="lower right", fontsize="small")
         self._animate(self._ref, self._path, self._end)
-
-    def _shown(self) -> set[str]:
-        uses_beta = self.values.get("optimizer", self._fixed["optimizer"]) in _USES_BETA
-        return set(self._controls) - (set() if uses_beta else {"beta"})
+        self.refresh()
 
     def _run(self, name: str, lr: float, beta: float) -> optim.Trajectory:
         b = beta if name in _USES_BETA else None
@@ -288,14 +276,15 @@ class PathExplorer(Explorer):
                 self._cache.pop(next(iter(self._cache)))
             self._cache[key] = optim.minimize(self.objective, self.objective.grad, self.x0,
                                               optim.make_optimizer(name, lr, beta=b),
-                                              steps=self.steps, tol=self.tol)
+                                              steps=self.steps, tol=1e-6)
         return self._cache[key]
 
     def _compute(self, values: Mapping[str, Any]) -> str:
         lr, beta, name = (v := {**self._fixed, **values})["lr"], v["beta"], v["optimizer"]
-        traj = self.trajectory = self._run(name, lr, beta)
-        ref = self.reference = self._run(self.compare, lr, beta) if self.compare not in (
-            None, name) else None
+        traj = self._run(name, lr, beta)
+        ref = self._run(self.compare, lr, beta) if self.compare not in (None, name) else None
+        if "beta" in self._controls and (w := self._controls["beta"].widget):
+            w.layout.display = None if name in _USES_BETA else "none"  # shown where it acts
         for line, t in ((self._path, traj), (self._ref, ref)):
             xs = np.empty((0, 2)) if t is None else t.xs
             line.set_data(*xp.trace(xs[:, 0], xs[:, 1], self.ax.get_xlim(), self.ax.get_ylim()))
@@ -314,38 +303,20 @@ class PathExplorer(Explorer):
         return f"not converged after {traj.steps} steps (loss = {xp.efmt(traj.losses[-1])}{far})"
 
 
-def path_explorer(objective: Any = None, x0: Any = None, lr: float = 0.5, beta: float = 0.9,
-                  optimizer: str = "momentum", steps: int = 250, *,
-                  lr_range: tuple[float, float] = (1e-4, 3.0), tol: float = 1e-6,
-                  compare: str | None = "sgd", window: Any = None,
-                  optimizers: Sequence[str] | None = None) -> PathExplorer:
-    """An optimizer's path over the contours of a 2-D objective (notebooks 04, 07).
+class direction_explorer(Explorer):
+    """A unit direction u = (cos θ, sin θ) turning at ``point``: D_u f against θ (03).
 
-    Controls ``lr``, ``beta`` (momentum, nesterov, adam) and ``optimizer`` (from ``optimizers``);
-    ``compare``: that optimizer's path at the same lr, in grey. Default objective: a ravine.
+    Default f = x² + 3y² + xy; ``f.grad`` if it has one, else central differences.
     """
-    objective = xp.with_grad(Ravine(condition_number=50.0) if objective is None else objective)
-    x0 = xp.point(getattr(objective, "x0", None) if x0 is None else x0, "x0", 2)
-    lr_range = xp.interval(lr_range, "lr_range", positive=True)
-    lr, beta = xp.number(lr, "lr", *lr_range), xp.number(beta, "beta", 0.0, 0.99)
-    if optimizers is None:
-        optimizers = ("sgd",) if (optimizer, compare) == ("sgd", None) else tuple(optim.OPTIMIZERS)
-    if optimizer not in optimizers or not {*optimizers, compare or "sgd"} <= set(optim.OPTIMIZERS):
-        raise ValueError(f"optimizer in optimizers, all (and compare) in {list(optim.OPTIMIZERS)}: "
-                         f"got {optimizer!r}, {tuple(optimizers)!r}, {compare!r}")
-    if (window := getattr(objective, "window", None) if window is None else window) is None:
-        raise ValueError("window is required: the objective has no .window")
-    steps, tol = check.integer(steps, "steps", 1), xp.number(tol, "tol", 1e-300)
-    return PathExplorer(objective, x0, lr, beta, optimizer, steps, lr_range, tol, compare, window,
-                        tuple(optimizers)).refresh()
 
 
-class DirectionExplorer(Explorer):
-    """The directional derivative as u turns (see :func:`direction_explorer`)."""
-
-    kind = "direction_explorer"
-
-    def __init__(self, f: Callable, point: np.ndarray, angle: float, window: xp.Window) -> None:
+    def __init__(self, f: Callable | None = None, point: Any = (1.0, 0.5), angle: float = 0.0,
+                 *, window: Any = None) -> None:
+        f = (lambda p: p[0] ** 2 + 3 * p[1] ** 2 + p[0] * p[1]) if f is None else check.function(
+            f, "f")
+        point = xp.point(point, "point", 2)
+        window = window or ((point[0] - 2, point[0] + 2), (point[1] - 2, point[1] + 2))
+        window = (xp.interval(window[0], "window[0]"), xp.interval(window[1], "window[1]"))
         g, h = getattr(f, "grad", None), 1e-6 * max(1.0, float(np.abs(point).max()))
         self.g = np.asarray(g(point), float).reshape(2) if callable(g) else np.array(
             [(f(point + h * e) - f(point - h * e)) / (2 * h) for e in np.eye(2)])  # central
@@ -371,6 +342,7 @@ class DirectionExplorer(Explorer):
                   frameon=False)
         self._dot = ad.plot([], [], "o", color="C3", ms=8)[0]
         self._animate(self._u, self._dot)
+        self.refresh()
 
     def _compute(self, values: Mapping[str, Any]) -> str:
         u = np.array([math.cos(t := math.radians(values["angle"])), math.sin(t)])
@@ -379,19 +351,6 @@ class DirectionExplorer(Explorer):
         self._dot.set_data([values["angle"]], [d := float(self.g @ u)])
         return (f"θ = {values['angle']:g}°: u = ({fmt(u[0])}, {fmt(u[1])}), D_u f = ∇f · u = "
                 f"{fmt(d, 4)}; largest along ∇f: |∇f| = {fmt(np.linalg.norm(self.g), 4)}")
-
-
-def direction_explorer(f: Callable | None = None, point: Any = (1.0, 0.5), angle: float = 0.0,
-                       *, window: Any = None) -> DirectionExplorer:
-    """A unit direction u = (cos θ, sin θ) turning at ``point``: D_u f against θ (03).
-
-    Default f = x² + 3y² + xy; ``f.grad`` if it has one, else central differences.
-    """
-    f = (lambda p: p[0] ** 2 + 3 * p[1] ** 2 + p[0] * p[1]) if f is None else xp.function(f)
-    point = xp.point(point, "point", 2)
-    window = window or ((point[0] - 2, point[0] + 2), (point[1] - 2, point[1] + 2))
-    window = (xp.interval(window[0], "window[0]"), xp.interval(window[1], "window[1]"))
-    return DirectionExplorer(f, point, xp.number(angle, "angle", 0.0, 360.0), window).refresh()
 
 
 def _spring(dt: float, t_end: float) -> dict[str, tuple[np.ndarray, ...]]:
@@ -404,13 +363,16 @@ def _spring(dt: float, t_end: float) -> dict[str, tuple[np.ndarray, ...]]:
     return {k: (t, s[0], (s[0] ** 2 + s[1] ** 2) / 2) for k, s in runs.items()}
 
 
-class MotionExplorer(Explorer):
-    """A spring stepped by three solvers (see :func:`motion_explorer`)."""
+class motion_explorer(Explorer):
+    """The spring x'' = −x by explicit Euler, symplectic Euler and RK4, slider ``dt`` (10).
 
-    kind = "motion_explorer"
+    Left x(t) and cos t; right the energy over its start.
+    """
 
-    def __init__(self, dt: float, t_end: float) -> None:
-        self.t_end, self._cache, self._lines = t_end, {}, {}
+
+    def __init__(self, dt: float = 0.1, t_end: float = 30.0) -> None:
+        t_end = self.t_end = check.number(t_end, "t_end", lo=1.0, hi=1e4)
+        self._cache, self._lines = {}, {}
         super().__init__([xp.Control("dt", dt, xp.grid(0.01, 1.0, per_decade=20),
                                      tooltip="time step (log)")], figsize=(10.0, 4.0))
         ax_x, ax_e = self.figure.subplots(1, 2)
@@ -424,6 +386,7 @@ class MotionExplorer(Explorer):
             self._animate(*self._lines[name])
         ax_x.grid(alpha=0.3), ax_e.grid(alpha=0.3)
         ax_x.legend(loc="lower left", fontsize="small", ncols=2)
+        self.refresh()
 
     def _warm(self) -> None:  # live: solve every dt in the background, ready for a drag
         grid = self._controls["dt"].grid[::-1]
@@ -438,12 +401,3 @@ class MotionExplorer(Explorer):
             self._lines[name][1].set_data(*xp.trace(t, energy / 0.5, (0, self.t_end), (0, 2.5)))
         return f"dt = {fmt(dt)}: energy at t = {fmt(self.t_end)} / starting energy: " + ", ".join(
             f"{k} {xp.efmt(e[-1] / 0.5)}" for k, (_, _, e) in self._cache[dt].items())
-
-
-def motion_explorer(dt: float = 0.1, t_end: float = 30.0) -> MotionExplorer:
-    """The spring x'' = −x by explicit Euler, symplectic Euler and RK4, slider ``dt`` (10).
-
-    Left x(t) and cos t; right the energy over its start.
-    """
-    return MotionExplorer(xp.number(dt, "dt", 0.01, 1.0), xp.number(t_end, "t_end", 1.0, 1e4)
-                          ).refresh()

@@ -113,6 +113,15 @@ def test_bad_values_name_the_control(explorer):
     assert explorer.values == values
 
 
+def _no_start():
+    """A gradient-carrying objective with no .x0 of its own."""
+    def f(x):
+        return float(x @ x)
+
+    f.grad = lambda x: 2 * x
+    return f
+
+
 @pytest.mark.parametrize("call, error, word", [
     (lambda: mw.tangent_explorer(f=3.0), TypeError, "f"),
     (lambda: mw.tangent_explorer(h=0.0), ValueError, "h"),
@@ -124,11 +133,20 @@ def test_bad_values_name_the_control(explorer):
     (lambda: mw.lr_explorer(object()), TypeError, "objective"),
     (lambda: mw.path_explorer(optimizer="sideways"), ValueError, "optimizer"),
     (lambda: mw.path_explorer(beta=1.5), ValueError, "beta"),
-    (lambda: mw.path_explorer(optimizers=("sgd",)), ValueError, "optimizer"),
+    (lambda: mw.path_explorer(compare="sideways"), ValueError, "compare"),
     (lambda: mw.direction_explorer(point=(1.0, 2.0, 3.0)), ValueError, "point"),
+    (lambda: mw.direction_explorer(point="ab"), TypeError, "point"),
+    (lambda: mw.direction_explorer(point=(1.0, np.nan)), ValueError, "point"),
     (lambda: mw.direction_explorer(angle=400.0), ValueError, "angle"),
     (lambda: mw.motion_explorer(dt=5.0), ValueError, "dt"),
     (lambda: mw.motion_explorer(dt="small"), TypeError, "dt"),
+    (lambda: mw.motion_explorer(t_end=0.5), ValueError, "t_end"),
+    (lambda: mw.tangent_explorer(df=3.0), TypeError, "df"),
+    (lambda: mw.tangent_explorer(xlim=(2.0, 1.0)), ValueError, "xlim"),
+    (lambda: mw.lr_explorer(_no_start()), ValueError, "x0"),
+    (lambda: mw.path_explorer(object()), TypeError, "objective"),
+    (lambda: mw.path_explorer(steps=1.5), TypeError, "steps"),
+    (lambda: mw.path_explorer(compare=3), TypeError, "compare"),
 ])
 def test_bad_arguments_name_the_parameter(call, error, word):
     with pytest.raises(error, match=word):
