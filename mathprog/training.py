@@ -61,11 +61,10 @@ def clip_by_norm(grads: Sequence[np.ndarray] | np.ndarray, max_norm: float, *,
     return out, total
 
 
-def clip_by_value(grads: Sequence[np.ndarray] | np.ndarray, clip_value: float, *,
-                  in_place: bool = False) -> list[np.ndarray]:
-    """Clamp every entry to ``[-clip_value, clip_value]`` (PyTorch ``clip_grad_value_``)."""
+def clip_by_value(grads: Sequence[np.ndarray] | np.ndarray, clip_value: float) -> list[np.ndarray]:
+    """Copies with every entry clamped to ``[-clip_value, clip_value]`` (``clip_grad_value_``)."""
     grads, c = _grads(grads), check.positive(clip_value, "clip_value")
-    return [np.clip(g, -c, c, out=g if in_place else None) for g in grads]
+    return [np.clip(g, -c, c) for g in grads]
 
 
 @dataclass(repr=False)
@@ -74,16 +73,14 @@ class History:
 
     Attributes
     ----------
-    epoch_loss, epoch_acc, val_loss, val_acc : list of float
-        Per epoch (accuracy for classification only; the epoch that blew up gets its loss).
-    step_loss, total_grad_norm : ndarray (steps,)
-        Loss and global gradient norm (before clipping) per step.
-    layer_names : list of str
-        The Linear layers, e.g. ``"linear1 (64→128)"``.
+    epoch_loss, epoch_acc, val_loss, val_acc : list of float, one per epoch
+        (accuracy for classification only; the epoch that blew up gets its loss)
+    step_loss, total_grad_norm : ndarray (steps,); the global norm is before clipping
+    layer_names : list of str; the Linear layers, e.g. ``"linear1 (64→128)"``
     weight_grad_norms, input_grad_norms : ndarray (steps, n_linear)
-        ``||dL/dW||`` and ``||dL/dh||`` (NaN without ``monitor`` or where backward never ran).
-    nonfinite_at, nonfinite_kind : (epoch, step) or None; "loss", "gradient" or None
-        Where (1-based epoch, 0-based step) the loss or a gradient first went non-finite.
+        ``||dL/dW||`` and ``||dL/dh||`` (NaN without ``monitor`` or where backward never ran)
+    nonfinite_at, nonfinite_kind : (1-based epoch, 0-based step) and "loss" or "gradient"
+        where the loss or a gradient first went non-finite; None if they never did
     steps_per_epoch : int
     """
 
@@ -163,20 +160,18 @@ def _data(model: Any, loss: Any, X: Any, y: Any, x_name: str, y_name: str) -> tu
 def _step(run: tuple, xb: np.ndarray, yb: np.ndarray) -> tuple[list[float], np.ndarray]:
     """One mini-batch; returns the step's record (loss, global gradient norm before clipping,
     then ``||dL/dW||`` and ``||dL/dh||`` of each monitored Linear layer) and the outputs."""
-    model, loss, optimizer, params, grads, linears, n_nan, clip_norm, clip_value = run
+    model, loss, optimizer, params, grads, linears, clip_norm = run
     out = model.forward(xb)
     value = loss.forward(out, yb)
     if not math.isfinite(value):  # backward never runs: no gradient norms
-        return [value, math.nan] + [math.nan] * (2 * len(linears) + n_nan), out
+        return [value] + [math.nan] * (1 + 2 * len(linears)), out
     model.backward(loss.backward())
     total = math.sqrt(sum(_sq(g) for g in grads))
     if not math.isfinite(total):  # a NaN or inf, or squares that overflowed
         total = global_norm(grads)
     row = [value, total, *(math.sqrt(_sq(m.dW)) for m in linears),  # an overflow gives inf
-           *(math.sqrt(_sq(m.grad_input)) for m in linears)] + [math.nan] * n_nan
+           *(math.sqrt(_sq(m.grad_input)) for m in linears)]
     if math.isfinite(total):
-        if clip_value is not None:
-            clip_by_value(grads, clip_value, in_place=True)
         if clip_norm is not None:
             clip_by_norm(grads, clip_norm, in_place=True)
         optimizer.step(params, grads)
@@ -206,8 +201,8 @@ def _epoch(run: tuple, X: np.ndarray, y: np.ndarray, batch_size: int, hist: Hist
 
 def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
           batch_size: int = 32, seed: int = 0, clip_norm: float | None = None,
-          clip_value: float | None = None, validation: tuple[Any, Any] | None = None,
-          monitor: bool = True, verbose: bool | int = False) -> History:
+          validation: tuple[Any, Any] | None = None, monitor: bool = True,
+          verbose: bool | int = False) -> History:
     """Mini-batch training with gradient monitoring and optional clipping.
 
     Each step: forward, loss, backward, record the norms, clip, ``optimizer.step``; shuffled by
@@ -219,13 +214,9 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
     model : a :class:`mathprog.nn.Layer`, e.g. ``Sequential``; updated in place.
     loss : SoftmaxCrossEntropy, MSELoss, or any object with forward/backward.
     optimizer : has ``step(params, grads)``, e.g. ``mathprog.optim.SGD(lr=0.1)``.
-    X : array (n, features)
-    y : int labels (n,), or float targets shaped like the model's output
-    epochs : int
-    batch_size : int, default 32
-    seed : int, default 0 (the shuffling)
+    X, y : array (n, features); int labels (n,) or float targets shaped like the output.
+    epochs, batch_size, seed : int; batch_size 32 and seed (of the shuffling) 0 by default.
     clip_norm : float, optional; clip the global gradient norm (:func:`clip_by_norm`).
-    clip_value : float, optional; clamp every entry first (:func:`clip_by_value`).
     validation : (X_val, y_val), optional; evaluated after each epoch.
     monitor : bool, default True; record per-layer gradient norms.
     verbose : bool or int; print the epoch log (an int k: every k-th epoch).
@@ -241,7 +232,6 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
     batch_size = check.integer(batch_size, "batch_size", 1)
     seed = check.integer(seed, "seed")
     clip_norm = check.optional(check.positive, clip_norm, "clip_norm")
-    clip_value = check.optional(check.positive, clip_value, "clip_value")
     every = check.integer(int(verbose) if isinstance(verbose, bool) else verbose, "verbose")
     if not model.params:
         raise ValueError("model has no parameters to train")
@@ -253,9 +243,7 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
         Xv, yv = _data(model, loss, *validation, "validation X", "validation y")
     classify = isinstance(loss, SoftmaxCrossEntropy)
     linears = [m for _, m in named] if monitor else []
-    n_nan = 0 if monitor else 2 * len(named)  # NaN for the norms not monitored
-    run = (model, loss, optimizer, model.params, model.grads, linears, n_nan, clip_norm,
-           clip_value)
+    run = (model, loss, optimizer, model.params, model.grads, linears, clip_norm)
     hist = History(layer_names=[n for n, _ in named], steps_per_epoch=-(-len(X) // batch_size))
     rows: list[list[float]] = []
     rng = np.random.default_rng(seed)
@@ -274,7 +262,8 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
                 break
     if every and hist.diverged:
         print(hist.message)
-    table = np.array(rows, dtype=np.float64).reshape(len(rows), 2 + 2 * len(named))
+    table = np.array(rows, dtype=np.float64).reshape(len(rows), 2 + 2 * len(linears))
     hist.step_loss, hist.total_grad_norm = table[:, 0], table[:, 1]
-    hist.weight_grad_norms, hist.input_grad_norms = np.split(table[:, 2:], 2, axis=1)
+    norms = table[:, 2:] if monitor else np.full((len(rows), 2 * len(named)), np.nan)
+    hist.weight_grad_norms, hist.input_grad_norms = np.split(norms, 2, axis=1)
     return hist
