@@ -28,19 +28,14 @@ def _grads(grads: Any) -> list[np.ndarray]:
     return list(grads)
 
 
-def _sq(g: np.ndarray) -> float:
-    v = g.ravel()
-    return float(np.dot(v, v))
-
-
 def global_norm(grads: Sequence[np.ndarray] | np.ndarray) -> float:
     """``sqrt(sum_i ||g_i||²)``: inf or nan as PyTorch, finite for finite gradients."""
     grads = _grads(grads)
     with np.errstate(over="ignore", invalid="ignore"):
-        sq = sum(_sq(g) for g in grads)  # in the gradients' dtype
+        sq = sum(float(np.vdot(g, g)) for g in grads)  # in the gradients' dtype
         if sq == math.inf and all(np.isfinite(g).all() for g in grads):  # squares overflowed
             big = max(float(np.abs(g).max()) for g in grads if g.size)
-            return big * math.sqrt(sum(_sq(g.astype(np.float64) / big) for g in grads))
+            return big * global_norm([g.astype(np.float64) / big for g in grads])
         return math.sqrt(sq)
 
 
@@ -157,41 +152,39 @@ def _data(model: Any, loss: Any, X: Any, y: Any, x_name: str, y_name: str) -> tu
     return X, y
 
 
-def _step(run: tuple, xb: np.ndarray, yb: np.ndarray) -> tuple[list[float], np.ndarray]:
-    """One mini-batch; returns the step's record (loss, global gradient norm before clipping,
-    then ``||dL/dW||`` and ``||dL/dh||`` of each monitored Linear layer) and the outputs."""
-    model, loss, optimizer, params, grads, linears, clip_norm = run
-    out = model.forward(xb)
-    value = loss.forward(out, yb)
-    if not math.isfinite(value):  # backward never runs: no gradient norms
-        return [value] + [math.nan] * (1 + 2 * len(linears)), out
-    model.backward(loss.backward())
-    total = math.sqrt(sum(_sq(g) for g in grads))
+def _norms(grads: list[np.ndarray], linears: list[Any]) -> list[float]:
+    """The global gradient norm, then ``||dL/dW||`` and ``||dL/dh||`` of each of ``linears``."""
+    total = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
     if not math.isfinite(total):  # a NaN or inf, or squares that overflowed
         total = global_norm(grads)
-    row = [value, total, *(math.sqrt(_sq(m.dW)) for m in linears),  # an overflow gives inf
-           *(math.sqrt(_sq(m.grad_input)) for m in linears)]
-    if math.isfinite(total):
-        if clip_norm is not None:
-            clip_by_norm(grads, clip_norm, in_place=True)
-        optimizer.step(params, grads)
-    return row, out
+    return [total, *(math.sqrt(np.vdot(m.dW, m.dW)) for m in linears),  # overflow: inf
+            *(math.sqrt(np.vdot(m.grad_input, m.grad_input)) for m in linears)]
 
 
-def _epoch(run: tuple, X: np.ndarray, y: np.ndarray, batch_size: int, hist: History,
-           rows: list[list[float]], classify: bool) -> bool:
-    """One pass over the shuffled data, a row per step in ``rows``; True if it blew up."""
+def _epoch(run: tuple, X: np.ndarray, y: np.ndarray, hist: History,
+           rows: list[list[float]]) -> bool:
+    """One pass over the shuffled data, a row per step in ``rows`` (the loss, then
+    :func:`_norms` before clipping); True if it blew up."""
+    model, loss, optimizer, params, grads, linears, batch_size, clip_norm, classify = run
     total_loss, correct = 0.0, 0
     for start in range(0, len(X), batch_size):
         xb, yb = X[start:start + batch_size], y[start:start + batch_size]
-        row, out = _step(run, xb, yb)
-        rows.append(row)
-        if not (math.isfinite(row[0]) and math.isfinite(row[1])):
+        out = model.forward(xb)
+        value = loss.forward(out, yb)
+        norms = [math.nan] * (1 + 2 * len(linears))  # if backward never runs
+        if math.isfinite(value):
+            model.backward(loss.backward())
+            norms = _norms(grads, linears)
+        rows.append([value, *norms])
+        if not (math.isfinite(value) and math.isfinite(norms[0])):
             hist.nonfinite_at = (len(hist.epoch_loss) + 1, len(rows) - 1)
-            hist.nonfinite_kind = "loss" if not math.isfinite(row[0]) else "gradient"
-            hist.epoch_loss.append(row[0] if hist.nonfinite_kind == "loss" else math.nan)
+            hist.nonfinite_kind = "loss" if not math.isfinite(value) else "gradient"
+            hist.epoch_loss.append(value if hist.nonfinite_kind == "loss" else math.nan)
             return True
-        total_loss += row[0] * len(xb)
+        if clip_norm is not None:
+            clip_by_norm(grads, clip_norm, in_place=True)
+        optimizer.step(params, grads)
+        total_loss += value * len(xb)
         correct += int(np.count_nonzero(out.argmax(axis=1) == yb)) if classify else 0
     hist.epoch_loss.append(total_loss / len(X))
     if classify:
@@ -243,14 +236,15 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
         Xv, yv = _data(model, loss, *validation, "validation X", "validation y")
     classify = isinstance(loss, SoftmaxCrossEntropy)
     linears = [m for _, m in named] if monitor else []
-    run = (model, loss, optimizer, model.params, model.grads, linears, clip_norm)
+    run = (model, loss, optimizer, model.params, model.grads, linears, batch_size, clip_norm,
+           classify)
     hist = History(layer_names=[n for n, _ in named], steps_per_epoch=-(-len(X) // batch_size))
     rows: list[list[float]] = []
     rng = np.random.default_rng(seed)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(1, epochs + 1):
             perm = rng.permutation(len(X))
-            stopped = _epoch(run, X[perm], y[perm], batch_size, hist, rows, classify)
+            stopped = _epoch(run, X[perm], y[perm], hist, rows)
             if validation is not None and not stopped:
                 out = model.forward(Xv)
                 hist.val_loss.append(loss.forward(out, yv))
