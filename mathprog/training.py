@@ -137,13 +137,13 @@ def _data(model: Any, loss: Any, X: Any, y: Any, x_name: str, y_name: str) -> tu
     y = np.asarray(y)
     if y.ndim == 0 or len(y) != len(X):
         raise ValueError(f"{y_name} has shape {y.shape}, {x_name} has {len(X)} rows")
-    if y.dtype.kind in "bf":  # integer labels reach a custom loss as integers
+    if y.dtype.kind == "f":  # labels stay integers (a custom loss may index with them)
         y = check.array(y, y_name, dtype=dt)
     with np.errstate(all="ignore"):  # a blow-up is for training to report
         try:
             out = model.forward(X[:1])
         except ValueError as err:
-            raise ValueError(f"{x_name} does not fit the model: {err}") from None
+            raise ValueError(f"{x_name}'s first row does not fit the model: {err}") from None
         try:  # the loss checks every target (shape, labels in range) against that output
             loss.forward(np.repeat(out, len(X), axis=0), y)
         except (TypeError, ValueError) as err:

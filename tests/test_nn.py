@@ -450,6 +450,8 @@ def test_train_errors():
         training.train(model, loss, opt, X, y, epochs=1, validation=X)
     with pytest.raises(ValueError, match="2-D"):
         training.train(model, loss, opt, X[:, 0], y, epochs=1)
+    with pytest.raises(ValueError, match=r"^X\b.*\(batch, 2\)"):
+        training.train(model, loss, opt, X[:, :1], y, epochs=1)
     with pytest.raises(ValueError, match="training y"):
         training.train(model, loss, opt, X, np.where(y == 0, 5, y), epochs=1)
 
