@@ -51,11 +51,13 @@ class Layer:
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
-    def _cached(self, name: str) -> np.ndarray:
-        value = getattr(self, name)
-        if value is None:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        return value
+
+def _cached(owner: Any, name: str) -> np.ndarray:
+    """What the last forward of ``owner`` left in ``name``; RuntimeError if none ran yet."""
+    value = getattr(owner, name)
+    if value is None:
+        raise RuntimeError(f"{type(owner).__name__}.backward called before forward")
+    return value
 
 
 class Linear(Layer):
@@ -97,7 +99,7 @@ class Linear(Layer):
         return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        np.matmul(self._cached("x").T, grad_out, out=self.dW)  # dL/dW = x^T g
+        np.matmul(_cached(self, "x").T, grad_out, out=self.dW)  # dL/dW = x^T g
         if self.has_bias:
             np.add.reduce(grad_out, axis=0, out=self.db)  # dL/db = sum of g over the batch
         self.grad_input = grad_out @ self.W.T  # dL/dx = g W^T
@@ -118,7 +120,7 @@ class ReLU(Layer):
         return np.maximum(x, 0)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        return grad_out * self._cached("mask")  # a bool mask keeps grad_out's dtype
+        return grad_out * _cached(self, "mask")  # a bool mask keeps grad_out's dtype
 
 
 class Tanh(Layer):
@@ -131,7 +133,7 @@ class Tanh(Layer):
         return self.out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        out = self._cached("out")
+        out = _cached(self, "out")
         return grad_out * (1 - out * out)
 
 
@@ -295,9 +297,7 @@ class SoftmaxCrossEntropy:
 
     def backward(self) -> np.ndarray:
         """``dL/dlogits = (softmax - onehot) / N``."""
-        if self.probs is None or self.target is None:
-            raise RuntimeError("SoftmaxCrossEntropy.backward called before forward")
-        grad = self.probs.copy()
+        grad = _cached(self, "probs").copy()
         grad[np.arange(len(grad)), self.target] -= 1
         grad *= grad.dtype.type(1.0 / len(grad))
         return grad
@@ -319,9 +319,8 @@ class MSELoss:
         return float(np.mean(self.diff * self.diff))
 
     def backward(self) -> np.ndarray:
-        if self.diff is None:
-            raise RuntimeError("MSELoss.backward called before forward")
-        return self.diff * self.diff.dtype.type(2.0 / self.diff.size)
+        diff = _cached(self, "diff")
+        return diff * diff.dtype.type(2.0 / diff.size)
 
 
 def predict(model: Any, X: Any) -> np.ndarray:

@@ -241,7 +241,7 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
     hist = History(layer_names=[n for n, _ in named], steps_per_epoch=-(-len(X) // batch_size))
     rows: list[list[float]] = []
     rng = np.random.default_rng(seed)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    with np.errstate(all="ignore"):
         for epoch in range(1, epochs + 1):
             perm = rng.permutation(len(X))
             stopped = _epoch(run, X[perm], y[perm], hist, rows)
