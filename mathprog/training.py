@@ -131,7 +131,7 @@ class History:
 
 
 def _data(model: Any, loss: Any, X: Any, y: Any, x_name: str, y_name: str) -> tuple[Any, Any]:
-    """``X`` in the model's dtype and ``y`` (floats too), both tried on the model and the loss."""
+    """``X`` (and float ``y``) in the model's dtype, tried on the model and the loss."""
     dt = model.params[0].dtype
     X = check.array(X, x_name, ndim=2, dtype=dt)
     y = np.asarray(y)
