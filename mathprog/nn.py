@@ -21,22 +21,12 @@ __all__ = ["Layer", "Linear", "MSELoss", "ReLU", "Residual", "Sequential",
            "SoftmaxCrossEntropy", "Tanh", "accuracy", "linear_layers", "mlp", "named_layers",
            "predict", "softmax"]
 
-INITS = ("he", "xavier", "lecun", "normal", "zeros")
-
 
 class Layer:
-    """Base class; a layer names its arrays in ``_param_names``, ``_grad_names``, ``_cache``."""
+    """Base class: ``params`` are the arrays named in ``_param_names`` (``"W"``), ``grads``
+    their gradients, named with a ``d`` in front (``"dW"``)."""
 
     _param_names: tuple[str, ...] = ()
-    _grad_names: tuple[str, ...] = ()
-    _cache: tuple[str, ...] = ()
-
-    def __init__(self) -> None:
-        for name in self._cache:
-            setattr(self, name, None)
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self.forward(x)
 
     @property
     def params(self) -> list[np.ndarray]:
@@ -46,63 +36,57 @@ class Layer:
     @property
     def grads(self) -> list[np.ndarray]:
         """Gradient arrays, in the order of ``params``."""
-        return [getattr(self, n) for n in self._grad_names]
-
-    @property
-    def n_params(self) -> int:
-        return sum(p.size for p in self.params)
+        return [getattr(self, "d" + n) for n in self._param_names]
 
     def astype(self, dtype: Any) -> Layer:
-        """A deep copy with parameters and gradients in ``dtype``."""
+        """A deep copy whose float arrays (parameters, gradients, caches) are in ``dtype``."""
         dt = check.float_dtype(dtype)
         new = copy.deepcopy(self)
         for _, layer in named_layers(new):
-            names = getattr(layer, "_param_names", ()) + getattr(layer, "_grad_names", ())
-            for n in names:
-                setattr(layer, n, getattr(layer, n).astype(dt))
-            for n in getattr(layer, "_cache", ()):
-                setattr(layer, n, None)
+            attrs = vars(layer)
+            attrs.update({k: v.astype(dt) for k, v in attrs.items()
+                          if isinstance(v, np.ndarray) and v.dtype.kind == "f"})
         return new
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
-    def _cached(self, name: str) -> np.ndarray:
-        value = getattr(self, name)
-        if value is None:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        return value
+
+def _cached(owner: Any, name: str) -> np.ndarray:
+    """What the last forward of ``owner`` left in ``name``; RuntimeError if none ran yet."""
+    value = getattr(owner, name)
+    if value is None:
+        raise RuntimeError(f"{type(owner).__name__}.backward called before forward")
+    return value
 
 
 class Linear(Layer):
     """Affine layer ``y = x @ W + b``, ``W`` of shape ``(n_in, n_out)``.
 
     ``init`` draws ``W`` from N(0, (gain std)²), std = sqrt(2/n_in) ("he"), sqrt(2/(n_in+n_out))
-    ("xavier"), sqrt(1/n_in) ("lecun"), 1 ("normal"), or 0 ("zeros"); ``rng`` None, an int or a
-    Generator; ``dtype`` np.float32 or np.float64. Backward leaves ``dW``, ``db``, ``grad_input``.
+    ("xavier"), 1 ("normal"), or 0 ("zeros"); ``rng`` None, an int or a Generator; ``dtype``
+    np.float32 or np.float64. Backward leaves ``dW``, ``db`` and ``grad_input`` (dL/dx).
     """
 
-    _cache = ("x", "grad_input")
+    x: np.ndarray | None = None  # the input of the last forward
+    grad_input: np.ndarray | None = None
 
     def __init__(self, n_in: int, n_out: int, init: str = "he", gain: float = 1.0,
                  rng: None | int | np.random.Generator = None, dtype: Any = np.float64,
                  bias: bool = True) -> None:
         self.n_in, self.n_out = check.integer(n_in, "n_in", 1), check.integer(n_out, "n_out", 1)
-        self.init, self.has_bias = check.choice(init, "init", INITS), bool(bias)
+        stds = {"he": math.sqrt(2.0 / n_in), "xavier": math.sqrt(2.0 / (n_in + n_out)),
+                "normal": 1.0, "zeros": 0.0}
+        self.init = check.choice(init, "init", tuple(stds))
         self.gain = check.number(gain, "gain", lo=0.0)
-        dt = check.float_dtype(dtype)
-        std = {"he": math.sqrt(2.0 / n_in), "xavier": math.sqrt(2.0 / (n_in + n_out)),
-               "lecun": math.sqrt(1.0 / n_in), "normal": 1.0, "zeros": 0.0}[init] * self.gain
-        gen = check.generator(rng)
-        self.W = (np.zeros((n_in, n_out), dtype=dt) if init == "zeros"
-                  else (gen.standard_normal((n_in, n_out)) * std).astype(dt))
+        dt, gen = check.float_dtype(dtype), check.generator(rng)
+        self.W = (np.zeros((n_in, n_out), dtype=dt) if init == "zeros" else
+                  (gen.standard_normal((n_in, n_out)) * stds[init] * self.gain).astype(dt))
         self.dW = np.zeros_like(self.W)
+        self.has_bias = bool(bias)
         if self.has_bias:
             self.b, self.db = np.zeros(n_out, dtype=dt), np.zeros(n_out, dtype=dt)
-            self._param_names, self._grad_names = ("W", "b"), ("dW", "db")
-        else:
-            self._param_names, self._grad_names = ("W",), ("dW",)
-        super().__init__()
+        self._param_names = ("W", "b") if self.has_bias else ("W",)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if getattr(x, "ndim", 0) != 2 or x.shape[1] != self.n_in:
@@ -115,8 +99,7 @@ class Linear(Layer):
         return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x = self._cached("x")
-        np.matmul(x.T, grad_out, out=self.dW)  # dL/dW = x^T g
+        np.matmul(_cached(self, "x").T, grad_out, out=self.dW)  # dL/dW = x^T g
         if self.has_bias:
             np.add.reduce(grad_out, axis=0, out=self.db)  # dL/db = sum of g over the batch
         self.grad_input = grad_out @ self.W.T  # dL/dx = g W^T
@@ -130,27 +113,27 @@ class Linear(Layer):
 class ReLU(Layer):
     """``relu(x) = max(x, 0)``; local derivative 1 where x > 0, else 0 (the ``mask``)."""
 
-    _cache = ("mask",)
+    mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = x > 0
         return np.maximum(x, 0)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        return grad_out * self._cached("mask")  # a bool mask keeps grad_out's dtype
+        return grad_out * _cached(self, "mask")  # a bool mask keeps grad_out's dtype
 
 
 class Tanh(Layer):
     """``tanh(x)``; local derivative ``1 - tanh(x)²`` (reuses the forward output)."""
 
-    _cache = ("out",)
+    out: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.out = np.tanh(x)
         return self.out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        out = self._cached("out")
+        out = _cached(self, "out")
         return grad_out * (1 - out * out)
 
 
@@ -158,8 +141,6 @@ class Sequential(Layer):
     """Layers applied in order; backward runs them in reverse (the chain rule)."""
 
     def __init__(self, *layers: Layer) -> None:
-        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
-            layers = tuple(layers[0])
         for i, layer in enumerate(layers):
             check.has(layer, f"layers[{i}]", "forward", "backward", "params", "grads")
         self.layers = list(layers)
@@ -186,22 +167,14 @@ class Sequential(Layer):
     def __getitem__(self, i: int) -> Layer:
         return self.layers[i]
 
-    def __len__(self) -> int:
-        return len(self.layers)
-
-    def __iter__(self) -> Iterator[Layer]:
-        return iter(self.layers)
-
     def summary(self) -> str:
-        """A table of layers and parameter counts."""
-        rows = []
-        for label, layer in named_layers(self, blocks=True):
-            leaf = not isinstance(layer, (Sequential, Residual))
-            text = repr(layer) if leaf else type(layer).__name__
-            rows.append((f"{'    ' * label.count('.')}({label}) {text}", layer.n_params * leaf))
+        """A table of the layers and their parameter counts."""
+        rows = [(f"({label}) {layer!r}", sum(p.size for p in layer.params))
+                for label, layer in named_layers(self)]
         width = max(len(text) for text, _ in rows)
+        total = sum(p.size for p in self.params)
         out = [f"{text:<{width}}  {n:>8,}" if n else text for text, n in rows]
-        return "\n".join([*out, f"{'total parameters':<{width}}  {self.n_params:>8,}"])
+        return "\n".join([*out, f"{'total parameters':<{width}}  {total:>8,}"])
 
     def __repr__(self) -> str:
         inner = ",\n".join("  " + repr(layer).replace("\n", "\n  ") for layer in self.layers)
@@ -235,49 +208,46 @@ class Residual(Layer):
         return f"Residual({self.block!r})"
 
 
-def named_layers(model: Any, *, blocks: bool = False) -> Iterator[tuple[str, Any]]:
+def _leaves(layer: Any, label: str) -> Iterator[tuple[str, Any]]:
+    kids = (enumerate(layer.layers) if isinstance(layer, Sequential) else
+            [("block", layer.block)] if isinstance(layer, Residual) else None)
+    if kids is None:
+        yield label or "model", layer
+    for k, kid in kids or ():
+        yield from _leaves(kid, f"{label}.{k}" if label else str(k))
+
+
+def named_layers(model: Any) -> Iterator[tuple[str, Any]]:
     """``(label, layer)`` in forward order, walking into Sequential and Residual.
 
-    Labels look like ``"0"``, ``"1.block.0"``; ``blocks=True`` yields the inner containers too.
-    Raises ValueError if one layer object appears twice.
+    Labels look like ``"0"``, ``"1.block.0"``. Raises ValueError if one layer object appears
+    twice.
     """
-    stack: list[tuple[str, Any]] = [("", model)]
     seen: dict[int, str] = {}
-    while stack:
-        label, layer = stack.pop()
+    for label, layer in _leaves(model, ""):
         if id(layer) in seen:
             raise ValueError(f"layers: {label} ({layer!r}) is the same object as "
                              f"{seen[id(layer)]}; a layer caches one forward pass, so create "
                              "a new one for each position (tied weights are not supported)")
-        seen[id(layer)] = label or "model"
-        kids = ([(str(i), c) for i, c in enumerate(layer.layers)]
-                if isinstance(layer, Sequential) else
-                [("block", layer.block)] if isinstance(layer, Residual) else None)
-        if kids is None or (blocks and label):
-            yield label or "model", layer
-        if kids is not None:
-            stack.extend((f"{label}.{k}" if label else k, c) for k, c in reversed(kids))
+        seen[id(layer)] = label
+        yield label, layer
 
 
-def mlp(sizes: Sequence[int], *, activation: str = "relu", init: str | None = None,
-        gain: float = 1.0, out_init: str | None = None, out_gain: float = 1.0,
+def mlp(sizes: Sequence[int], *, activation: str = "relu",
         rng: None | int | np.random.Generator = 0, dtype: Any = np.float64) -> Sequential:
     """Linear, activation, ..., Linear: widths ``sizes`` from input to output.
 
-    ``activation`` "relu" or "tanh"; ``init``/``gain`` for the hidden layers (default
-    "he" for ReLU, else "xavier"), ``out_init``/``out_gain`` for the last; one generator.
+    ``activation`` "relu" (He init) or "tanh" (Xavier init); one generator draws every layer.
     """
-    acts = {"relu": ReLU, "tanh": Tanh}
-    act = acts[check.choice(activation, "activation", tuple(acts))]
+    act = {"relu": ReLU, "tanh": Tanh}[check.choice(activation, "activation", ("relu", "tanh"))]
     sizes = [check.integer(s, f"sizes[{i}]", 1) for i, s in enumerate(sizes)]
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least an input and an output width, got {sizes}")
-    init = init or ("he" if activation == "relu" else "xavier")
-    gen = check.generator(rng)
+    init, gen = "he" if activation == "relu" else "xavier", check.generator(rng)
     layers: list[Layer] = []
     for a, b in zip(sizes[:-2], sizes[1:-1], strict=True):
-        layers += [Linear(a, b, init, gain, rng=gen, dtype=dtype), act()]
-    layers.append(Linear(sizes[-2], sizes[-1], out_init or init, out_gain, rng=gen, dtype=dtype))
+        layers += [Linear(a, b, init, rng=gen, dtype=dtype), act()]
+    layers.append(Linear(sizes[-2], sizes[-1], init, rng=gen, dtype=dtype))
     return Sequential(*layers)
 
 
@@ -296,24 +266,15 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-class _Loss:
-    def __call__(self, pred: np.ndarray, target: Any) -> float:
-        return self.forward(pred, target)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-
-class SoftmaxCrossEntropy(_Loss):
+class SoftmaxCrossEntropy:
     """Softmax then cross-entropy against integer labels, mean over the batch.
 
     ``L = mean_i [logsumexp(z_i) - z_i[y_i]]``; gradient ``(softmax(z) - onehot(y)) / N``.
     Non-finite logits give a non-finite loss (how training sees a blow-up); bad labels raise.
     """
 
-    def __init__(self) -> None:
-        self.probs: np.ndarray | None = None
-        self.target: np.ndarray | None = None
+    probs: np.ndarray | None = None
+    target: np.ndarray | None = None
 
     def forward(self, logits: np.ndarray, target: Any) -> float:
         if not isinstance(logits, np.ndarray) or logits.dtype.kind != "f":
@@ -336,19 +297,16 @@ class SoftmaxCrossEntropy(_Loss):
 
     def backward(self) -> np.ndarray:
         """``dL/dlogits = (softmax - onehot) / N``."""
-        if self.probs is None or self.target is None:
-            raise RuntimeError("SoftmaxCrossEntropy.backward called before forward")
-        grad = self.probs.copy()
+        grad = _cached(self, "probs").copy()
         grad[np.arange(len(grad)), self.target] -= 1
         grad *= grad.dtype.type(1.0 / len(grad))
         return grad
 
 
-class MSELoss(_Loss):
+class MSELoss:
     """``L = mean((pred - target)²)``, gradient ``2 (pred - target) / size``; no broadcasting."""
 
-    def __init__(self) -> None:
-        self.diff: np.ndarray | None = None
+    diff: np.ndarray | None = None
 
     def forward(self, pred: np.ndarray, target: Any) -> float:
         if not isinstance(pred, np.ndarray) or pred.dtype.kind != "f":
@@ -361,9 +319,8 @@ class MSELoss(_Loss):
         return float(np.mean(self.diff * self.diff))
 
     def backward(self) -> np.ndarray:
-        if self.diff is None:
-            raise RuntimeError("MSELoss.backward called before forward")
-        return self.diff * self.diff.dtype.type(2.0 / self.diff.size)
+        diff = _cached(self, "diff")
+        return diff * diff.dtype.type(2.0 / diff.size)
 
 
 def predict(model: Any, X: Any) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from mathprog import _checks as check
-from mathprog.nn import MSELoss, SoftmaxCrossEntropy, linear_layers, named_layers
+from mathprog.nn import SoftmaxCrossEntropy, linear_layers
 
 __all__ = ["clip_by_norm", "clip_by_value", "global_norm", "History", "train"]
 
@@ -28,19 +28,14 @@ def _grads(grads: Any) -> list[np.ndarray]:
     return list(grads)
 
 
-def _sq(g: np.ndarray) -> float:
-    v = g.ravel()
-    return float(np.dot(v, v))
-
-
 def global_norm(grads: Sequence[np.ndarray] | np.ndarray) -> float:
     """``sqrt(sum_i ||g_i||²)``: inf or nan as PyTorch, finite for finite gradients."""
     grads = _grads(grads)
     with np.errstate(over="ignore", invalid="ignore"):
-        sq = sum(_sq(g) for g in grads)  # in the gradients' dtype, as the step's own norm
+        sq = sum(float(np.vdot(g, g)) for g in grads)  # in the gradients' dtype
         if sq == math.inf and all(np.isfinite(g).all() for g in grads):  # squares overflowed
             big = max(float(np.abs(g).max()) for g in grads if g.size)
-            return big * math.sqrt(sum(_sq(g.astype(np.float64) / big) for g in grads))
+            return big * global_norm([g.astype(np.float64) / big for g in grads])
         return math.sqrt(sq)
 
 
@@ -61,18 +56,10 @@ def clip_by_norm(grads: Sequence[np.ndarray] | np.ndarray, max_norm: float, *,
     return out, total
 
 
-def clip_by_value(grads: Sequence[np.ndarray] | np.ndarray, clip_value: float, *,
-                  in_place: bool = False) -> list[np.ndarray]:
-    """Clamp every entry to ``[-clip_value, clip_value]`` (PyTorch ``clip_grad_value_``)."""
+def clip_by_value(grads: Sequence[np.ndarray] | np.ndarray, clip_value: float) -> list[np.ndarray]:
+    """Copies with every entry clamped to ``[-clip_value, clip_value]`` (``clip_grad_value_``)."""
     grads, c = _grads(grads), check.positive(clip_value, "clip_value")
-    return [np.clip(g, -c, c, out=g if in_place else None) for g in grads]
-
-
-def _layer_norms(layers: list[Any], squares: dict[int, float]) -> list[float]:
-    """``||dL/dW||`` then ``||dL/dh||`` (the gradient into the input) of each Linear layer."""
-    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is recorded as inf
-        w = [math.sqrt(squares[id(m.dW)] if id(m.dW) in squares else _sq(m.dW)) for m in layers]
-        return w + [math.sqrt(_sq(m.grad_input)) for m in layers]
+    return [np.clip(g, -c, c) for g in grads]
 
 
 @dataclass(repr=False)
@@ -81,18 +68,15 @@ class History:
 
     Attributes
     ----------
-    epoch_loss, epoch_acc, val_loss, val_acc : list of float
-        Per epoch (accuracy for classification only; the epoch that blew up gets its loss).
-    step_loss, total_grad_norm : ndarray (steps,)
-        Loss and global gradient norm (before clipping) per step.
-    layer_names : list of str
-        The Linear layers, e.g. ``"linear1 (64→128)"``.
+    epoch_loss, epoch_acc, val_loss, val_acc : list of float, one per epoch
+        (accuracy for classification only; the epoch that blew up gets its loss)
+    step_loss, total_grad_norm : ndarray (steps,); the global norm is before clipping
+    layer_names : list of str; the Linear layers, e.g. ``"linear1 (64→128)"``
     weight_grad_norms, input_grad_norms : ndarray (steps, n_linear)
-        ``||dL/dW||`` and ``||dL/dh||`` (NaN without ``monitor`` or where backward never ran).
-    nonfinite_at, nonfinite_kind : (epoch, step) or None; "loss", "gradient" or None
-        Where (1-based epoch, 0-based step) the loss or a gradient first went non-finite.
-    lr, batch_size, clip_norm, clip_value, epochs, seed, optimizer, dtype, steps_per_epoch
-        The run's configuration.
+        ``||dL/dW||`` and ``||dL/dh||`` (NaN without ``monitor`` or where backward never ran)
+    nonfinite_at, nonfinite_kind : (1-based epoch, 0-based step) and "loss" or "gradient"
+        where the loss or a gradient first went non-finite; None if they never did
+    steps_per_epoch : int
     """
 
     epoch_loss: list[float] = field(default_factory=list)
@@ -106,14 +90,6 @@ class History:
     total_grad_norm: np.ndarray = field(default_factory=lambda: np.zeros(0))
     nonfinite_at: tuple[int, int] | None = None
     nonfinite_kind: str | None = None
-    lr: float | None = None
-    batch_size: int = 32
-    clip_norm: float | None = None
-    clip_value: float | None = None
-    epochs: int = 0
-    seed: int = 0
-    optimizer: str = ""
-    dtype: str = "float64"
     steps_per_epoch: int = 0
 
     @property
@@ -138,18 +114,8 @@ class History:
                     "training stopped")
         return f"trained {self.epochs_run} epochs, final loss {self.final_loss:.4g}"
 
-    @property
-    def epoch_of_step(self) -> np.ndarray:
-        """The 1-based epoch of every step."""
-        return np.arange(len(self.step_loss)) // max(self.steps_per_epoch, 1) + 1
-
     def __repr__(self) -> str:
-        clip = "" if self.clip_norm is None else f", clip_norm={self.clip_norm:g}"
-        if self.clip_value is not None:
-            clip += f", clip_value={self.clip_value:g}"
-        return (f"History({self.epochs_run} epochs, {len(self.step_loss)} steps, "
-                f"{len(self.layer_names)} linear layers, {self.optimizer}, "
-                f"batch_size={self.batch_size}{clip}: {self.message})")
+        return f"History({self.epochs_run} epochs, {len(self.step_loss)} steps: {self.message})"
 
     def log(self) -> str:
         """One line per epoch, like ``Epoch 1: loss = 2.305``."""
@@ -164,83 +130,72 @@ class History:
         return line
 
 
-def _data(X: Any, y: Any, loss: Any, dt: np.dtype, n_in: int, n_out: int,
-          name: str) -> tuple[Any, Any]:
-    """``X`` in the model's dtype and ``y`` checked against the loss."""
-    X = check.array(X, f"{name} X", ndim=2, dtype=dt)
-    if X.shape[1] != n_in:
-        raise ValueError(f"{name} X has {X.shape[1]} features, the training X {n_in}")
+def _data(model: Any, loss: Any, X: Any, y: Any, x_name: str, y_name: str) -> tuple[Any, Any]:
+    """``X`` (and float ``y``) in the model's dtype, tried on the model and the loss."""
+    dt = model.params[0].dtype
+    X = check.array(X, x_name, ndim=2, dtype=dt)
     y = np.asarray(y)
     if y.ndim == 0 or len(y) != len(X):
-        raise ValueError(f"{name} y has shape {y.shape}, X has {len(X)} rows")
-    if isinstance(loss, SoftmaxCrossEntropy):
-        if y.ndim != 1 or y.dtype.kind not in "iu":
-            raise TypeError(f"{name} y must be a 1-D array of integer labels for "
-                            f"SoftmaxCrossEntropy, got dtype {y.dtype} and shape {y.shape}")
-        if y.min() < 0 or y.max() >= n_out:
-            raise ValueError(f"{name} y labels must be in [0, {n_out}) for a model with {n_out} "
-                             f"outputs, got [{y.min()}, {y.max()}]")
-    elif isinstance(loss, MSELoss) or y.dtype.kind in "bf":  # integer labels of a custom
-        y = check.array(y, f"{name} y", dtype=dt)                # loss reach it as integers
-        if isinstance(loss, MSELoss) and y.shape != (len(X), n_out):
-            raise ValueError(f"{name} y must have the model's output shape ({len(X)}, {n_out}) "
-                             f"for MSELoss, got {y.shape}")
+        raise ValueError(f"{y_name} has shape {y.shape}, {x_name} has {len(X)} rows")
+    if y.dtype.kind == "f":  # labels stay integers (a custom loss may index with them)
+        y = check.array(y, y_name, dtype=dt)
+    with np.errstate(all="ignore"):  # a blow-up is for training to report
+        try:
+            out = model.forward(X[:1])
+        except ValueError as err:
+            raise ValueError(f"{x_name}'s first row does not fit the model: {err}") from None
+        try:  # the loss checks every target (shape, labels in range) against that output
+            loss.forward(np.repeat(out, len(X), axis=0), y)
+        except (TypeError, ValueError) as err:
+            kind = TypeError if isinstance(err, TypeError) else ValueError
+            raise kind(f"{y_name}: {err}") from None
     return X, y
 
 
-def _step(model: Any, loss: Any, optimizer: Any, params: list, grads: list, mon: tuple | None,
-          clip_norm: float | None, clip_value: float | None, xb: Any,
-          yb: Any) -> tuple[float, float, Any]:
-    """One mini-batch: (loss, global gradient norm before clipping, outputs)."""
-    out = model.forward(xb)
-    value = loss.forward(out, yb)
-    if not math.isfinite(value):
-        if mon is not None:  # backward never ran: a row of NaN
-            mon[1].append([math.nan] * 2 * len(mon[0]))
-        return value, math.nan, out
-    model.backward(loss.backward())
-    squares = {id(g): _sq(g) for g in grads}
-    if mon is not None:
-        mon[1].append(_layer_norms(mon[0], squares))
-    total = math.sqrt(sum(squares.values()))
-    if not math.isfinite(total):  # a NaN/inf, or squares that overflowed: the careful norm
+def _norms(grads: list[np.ndarray], linears: list[Any]) -> list[float]:
+    """The global gradient norm, then ``||dL/dW||`` and ``||dL/dh||`` of each of ``linears``."""
+    total = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+    if not math.isfinite(total):  # a NaN or inf, or squares that overflowed
         total = global_norm(grads)
-        if not math.isfinite(total):
-            return value, total, out
-    if clip_value is not None:
-        clip_by_value(grads, clip_value, in_place=True)
-    if clip_norm is not None:
-        clip_by_norm(grads, clip_norm, in_place=True)
-    optimizer.step(params, grads)
-    return value, total, out
+    return [total, *(math.sqrt(np.vdot(m.dW, m.dW)) for m in linears),  # overflow: inf
+            *(math.sqrt(np.vdot(m.grad_input, m.grad_input)) for m in linears)]
 
 
-def _epoch(run: tuple, Xs: np.ndarray, ys: np.ndarray, hist: History, epoch: int,
-           steps: list[tuple[float, float]], classify: bool) -> bool:
-    """One pass over the shuffled data; True if it blew up."""
-    total_loss, correct, n = 0.0, 0, len(Xs)
-    for start in range(0, n, hist.batch_size):
-        xb, yb = Xs[start:start + hist.batch_size], ys[start:start + hist.batch_size]
-        value, norm, out = _step(*run, xb, yb)
-        steps.append((value, norm))
-        if not (math.isfinite(value) and math.isfinite(norm)):
-            hist.nonfinite_at = (epoch, len(steps) - 1)
+def _epoch(run: tuple, X: np.ndarray, y: np.ndarray, hist: History,
+           rows: list[list[float]]) -> bool:
+    """One pass over the shuffled data, a row per step in ``rows`` (the loss, then
+    :func:`_norms` before clipping); True if it blew up."""
+    model, loss, optimizer, params, grads, linears, batch_size, clip_norm, classify = run
+    total_loss, correct = 0.0, 0
+    for start in range(0, len(X), batch_size):
+        xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+        out = model.forward(xb)
+        value = loss.forward(out, yb)
+        norms = [math.nan] * (1 + 2 * len(linears))  # if backward never runs
+        if math.isfinite(value):
+            model.backward(loss.backward())
+            norms = _norms(grads, linears)
+        rows.append([value, *norms])
+        if not (math.isfinite(value) and math.isfinite(norms[0])):
+            hist.nonfinite_at = (len(hist.epoch_loss) + 1, len(rows) - 1)
             hist.nonfinite_kind = "loss" if not math.isfinite(value) else "gradient"
-            # the epoch that blew up gets the non-finite loss (nan for a gradient)
-            hist.epoch_loss.append(value if not math.isfinite(value) else math.nan)
+            hist.epoch_loss.append(value if hist.nonfinite_kind == "loss" else math.nan)
             return True
+        if clip_norm is not None:
+            clip_by_norm(grads, clip_norm, in_place=True)
+        optimizer.step(params, grads)
         total_loss += value * len(xb)
         correct += int(np.count_nonzero(out.argmax(axis=1) == yb)) if classify else 0
-    hist.epoch_loss.append(total_loss / n)
+    hist.epoch_loss.append(total_loss / len(X))
     if classify:
-        hist.epoch_acc.append(correct / n)
+        hist.epoch_acc.append(correct / len(X))
     return False
 
 
 def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
           batch_size: int = 32, seed: int = 0, clip_norm: float | None = None,
-          clip_value: float | None = None, validation: tuple[Any, Any] | None = None,
-          monitor: bool = True, verbose: bool | int = False) -> History:
+          validation: tuple[Any, Any] | None = None, monitor: bool = True,
+          verbose: bool | int = False) -> History:
     """Mini-batch training with gradient monitoring and optional clipping.
 
     Each step: forward, loss, backward, record the norms, clip, ``optimizer.step``; shuffled by
@@ -252,13 +207,9 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
     model : a :class:`mathprog.nn.Layer`, e.g. ``Sequential``; updated in place.
     loss : SoftmaxCrossEntropy, MSELoss, or any object with forward/backward.
     optimizer : has ``step(params, grads)``, e.g. ``mathprog.optim.SGD(lr=0.1)``.
-    X : array (n, features)
-    y : int labels (n,), or float targets shaped like the model's output
-    epochs : int
-    batch_size : int, default 32
-    seed : int, default 0 (the shuffling)
+    X, y : array (n, features); int labels (n,) or float targets shaped like the output.
+    epochs, batch_size, seed : int; batch_size 32 and seed (of the shuffling) 0 by default.
     clip_norm : float, optional; clip the global gradient norm (:func:`clip_by_norm`).
-    clip_value : float, optional; clamp every entry first (:func:`clip_by_value`).
     validation : (X_val, y_val), optional; evaluated after each epoch.
     monitor : bool, default True; record per-layer gradient norms.
     verbose : bool or int; print the epoch log (an int k: every k-th epoch).
@@ -274,36 +225,26 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
     batch_size = check.integer(batch_size, "batch_size", 1)
     seed = check.integer(seed, "seed")
     clip_norm = check.optional(check.positive, clip_norm, "clip_norm")
-    clip_value = check.optional(check.positive, clip_value, "clip_value")
     every = check.integer(int(verbose) if isinstance(verbose, bool) else verbose, "verbose")
     if not model.params:
         raise ValueError("model has no parameters to train")
-    list(named_layers(model))  # refuses a layer object used twice
-    dt = model.params[0].dtype
-    X = check.array(X, "X", ndim=2, dtype=dt)
-    n_out = model.forward(X[:1]).shape[1]
-    X, y = _data(X, y, loss, dt, X.shape[1], n_out, "training")
+    named = linear_layers(model)  # refuses a layer object used twice
+    X, y = _data(model, loss, X, y, "X", "training y")
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise TypeError("validation must be a pair (X_val, y_val)")
-        Xv, yv = _data(*validation, loss, dt, X.shape[1], n_out, "validation")
+        Xv, yv = _data(model, loss, *validation, "validation X", "validation y")
     classify = isinstance(loss, SoftmaxCrossEntropy)
-    params, grads = model.params, model.grads  # the same arrays for the model's life
-    named = linear_layers(model)
-    mon = ([m for _, m in named], []) if monitor else None  # the layers and a row per step
-    lr = getattr(optimizer, "lr", None)
-    lr = float(lr) if isinstance(lr, (int, float)) else None
-    hist = History(layer_names=[n for n, _ in named], lr=lr, batch_size=batch_size,
-                   clip_norm=clip_norm, clip_value=clip_value,
-                   epochs=epochs, seed=seed, optimizer=repr(optimizer), dtype=str(dt),
-                   steps_per_epoch=-(-len(X) // batch_size))
-    steps: list[tuple[float, float]] = []
+    linears = [m for _, m in named] if monitor else []
+    run = (model, loss, optimizer, model.params, model.grads, linears, batch_size, clip_norm,
+           classify)
+    hist = History(layer_names=[n for n, _ in named], steps_per_epoch=-(-len(X) // batch_size))
+    rows: list[list[float]] = []
     rng = np.random.default_rng(seed)
-    run = (model, loss, optimizer, params, grads, mon, clip_norm, clip_value)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    with np.errstate(all="ignore"):
         for epoch in range(1, epochs + 1):
             perm = rng.permutation(len(X))
-            stopped = _epoch(run, X[perm], y[perm], hist, epoch, steps, classify)
+            stopped = _epoch(run, X[perm], y[perm], hist, rows)
             if validation is not None and not stopped:
                 out = model.forward(Xv)
                 hist.val_loss.append(loss.forward(out, yv))
@@ -313,11 +254,10 @@ def train(model: Any, loss: Any, optimizer: Any, X: Any, y: Any, *, epochs: int,
                 print(hist._line(epoch - 1))
             if stopped:
                 break
-    if every and hist.nonfinite_at is not None:
+    if every and hist.diverged:
         print(hist.message)
-    hist.step_loss = np.array([s[0] for s in steps], dtype=np.float64)
-    hist.total_grad_norm = np.array([s[1] for s in steps], dtype=np.float64)
-    shape = (len(steps), 2, len(named))
-    rows = np.array(mon[1], dtype=np.float64).reshape(shape) if mon else np.full(shape, np.nan)
-    hist.weight_grad_norms, hist.input_grad_norms = rows[:, 0].copy(), rows[:, 1].copy()
+    table = np.array(rows, dtype=np.float64).reshape(len(rows), 2 + 2 * len(linears))
+    hist.step_loss, hist.total_grad_norm = table[:, 0], table[:, 1]
+    norms = table[:, 2:] if monitor else np.full((len(rows), 2 * len(named)), np.nan)
+    hist.weight_grad_norms, hist.input_grad_norms = np.split(norms, 2, axis=1)
     return hist

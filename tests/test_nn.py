@@ -48,7 +48,7 @@ seeds = st.integers(0, 2**32 - 1)
 
 
 @settings(max_examples=30)
-@given(shapes, seeds, st.sampled_from(["he", "xavier", "lecun", "normal"]), st.booleans())
+@given(shapes, seeds, st.sampled_from(["he", "xavier", "normal"]), st.booleans())
 def test_linear_backward_matches_central_differences(shape, seed, init, bias):
     batch, n_in, n_out = shape
     rng = np.random.default_rng(seed)
@@ -163,20 +163,19 @@ def test_backward_overwrites_same_gradient_arrays():
 def test_sequential_params_concatenated_in_order_and_indexable():
     a, b = nn.Linear(2, 3, rng=0), nn.Linear(3, 1, rng=1, bias=False)
     model = nn.Sequential(a, nn.ReLU(), nn.Residual(nn.Linear(1, 1, rng=2)), b)
-    assert len(model) == 4 and model[0] is a and model[3] is b
+    assert model[0] is a and model[3] is b
     assert [id(p) for p in model.params] == [id(a.W), id(a.b), id(model[2].block.W),
                                              id(model[2].block.b), id(b.W)]
     assert [p.shape for p in model.params] == [g.shape for g in model.grads]
-    assert model.n_params == 6 + 3 + 2 + 3
     text = model.summary()
-    assert "Residual" in text and "total parameters" in text and "14" in text
+    assert "(2.block) Linear(1, 1" in text and "total parameters" in text and "14" in text
     assert "Linear(2, 3" in repr(model)
 
 
 def test_init_statistics_and_gain():
     n_in, n_out = 400, 300
     for init, std in [("he", np.sqrt(2 / n_in)), ("xavier", np.sqrt(2 / (n_in + n_out))),
-                      ("lecun", np.sqrt(1 / n_in)), ("normal", 1.0)]:
+                      ("normal", 1.0)]:
         w = nn.Linear(n_in, n_out, init=init, gain=1.5, rng=0).W
         assert w.std() == pytest.approx(1.5 * std, rel=0.01)
         assert abs(w.mean()) < 0.01 * std
@@ -189,10 +188,10 @@ def test_init_statistics_and_gain():
 
 
 def test_mlp_builder():
-    model = nn.mlp([4, 8, 8, 3], activation="tanh", out_init="zeros", dtype=np.float32)
-    kinds = [type(layer).__name__ for layer in model]
+    model = nn.mlp([4, 8, 8, 3], activation="tanh", dtype=np.float32)
+    kinds = [type(layer).__name__ for layer in model.layers]
     assert kinds == ["Linear", "Tanh", "Linear", "Tanh", "Linear"]
-    assert model[0].init == "xavier" and model[4].init == "zeros"
+    assert model[0].init == model[4].init == "xavier" and nn.mlp([2, 2])[0].init == "he"
     assert all(p.dtype == np.float32 for p in model.params)
     names = [name for name, _ in nn.linear_layers(model)]
     assert names == ["linear1 (4→8)", "linear2 (8→8)", "linear3 (8→3)"]
@@ -256,13 +255,11 @@ def test_train_learns_and_records_history():
     assert hist.layer_names == ["linear1 (2→16)", "linear2 (16→16)", "linear3 (16→2)"]
     assert hist.epoch_loss[-1] < 0.3 * hist.epoch_loss[0]
     assert hist.val_acc[-1] > 0.9 and not hist.diverged and hist.nonfinite_at is None
-    assert hist.lr == 0.1 and hist.batch_size == 16 and hist.clip_norm is None
     # The total norm is the global norm of the per-parameter gradients, which includes
     # the weight gradients: it is at least as large as each of them.
     assert np.all(hist.total_grad_norm >= hist.weight_grad_norms.max(axis=1) - 1e-12)
     assert "final loss" in hist.message
-    np.testing.assert_array_equal(hist.epoch_of_step[[0, 7, 8, -1]], [1, 1, 2, 40])
-    assert repr(hist).startswith("History(40 epochs, 320 steps, 3 linear layers, Momentum(")
+    assert repr(hist).startswith("History(40 epochs, 320 steps: trained 40 epochs")
 
 
 def test_train_history_norms_match_a_manual_step():
@@ -301,7 +298,6 @@ def test_train_float32_stays_float32_and_close_to_float64():
     h64 = training.train(m64, nn.SoftmaxCrossEntropy(), SGD(0.1), X, y, epochs=3)
     h32 = training.train(m32, nn.SoftmaxCrossEntropy(), SGD(0.1), X, y, epochs=3)
     assert all(p.dtype == np.float32 for p in m32.params)
-    assert h32.dtype == "float32"
     np.testing.assert_allclose(h32.epoch_loss, h64.epoch_loss, rtol=1e-4)
 
 
@@ -352,20 +348,13 @@ def test_train_detects_nonfinite_gradient():
 
 def test_train_clipping_bounds_the_update():
     X, y = _toy()
-    model = nn.mlp([2, 16, 2], rng=0, gain=5.0)
+    model = nn.mlp([2, 16, 2], rng=0)
     before = [p.copy() for p in model.params]
     hist = training.train(model, nn.SoftmaxCrossEntropy(), SGD(1.0), X, y, epochs=1,
                     batch_size=len(X), clip_norm=0.01)
     step = np.sqrt(sum(np.sum((p - b) ** 2) for p, b in zip(model.params, before, strict=True)))
     assert hist.total_grad_norm[0] > 0.01  # recorded before clipping
     assert step == pytest.approx(0.01, rel=1e-3)
-    assert hist.clip_norm == 0.01
-    model = nn.mlp([2, 16, 2], rng=0, gain=5.0)
-    before = [p.copy() for p in model.params]
-    training.train(model, nn.SoftmaxCrossEntropy(), SGD(1.0), X, y, epochs=1, batch_size=len(X),
-             clip_value=1e-3)
-    for p, b in zip(model.params, before, strict=True):
-        assert np.abs(p - b).max() <= 1e-3 + 1e-12
 
 
 def test_train_verbose_log_format_and_every_k():
@@ -453,7 +442,7 @@ def test_train_errors():
         training.train(model, loss, opt, X, y[:9], epochs=1)
     with pytest.raises(ValueError, match="empty"):
         training.train(model, loss, opt, X[:0], y[:0], epochs=1)
-    with pytest.raises(TypeError, match="integer labels"):
+    with pytest.raises(TypeError, match="^training y: .*integer class labels"):
         training.train(model, loss, opt, X, y.astype(float), epochs=1)
     with pytest.raises(TypeError, match="optimizer"):
         training.train(model, loss, "sgd", X, y, epochs=1)
@@ -461,6 +450,8 @@ def test_train_errors():
         training.train(model, loss, opt, X, y, epochs=1, validation=X)
     with pytest.raises(ValueError, match="2-D"):
         training.train(model, loss, opt, X[:, 0], y, epochs=1)
+    with pytest.raises(ValueError, match=r"^X\b.*\(batch, 2\)"):
+        training.train(model, loss, opt, X[:, :1], y, epochs=1)
     with pytest.raises(ValueError, match="training y"):
         training.train(model, loss, opt, X, np.where(y == 0, 5, y), epochs=1)
 
