@@ -273,13 +273,15 @@ def test_hessian_needs_scalar_f():
 @pytest.mark.parametrize("method", [jacobian, hessian])
 @pytest.mark.parametrize("x", [1.0, np.ones((2, 2)), np.array([])])
 def test_jacobian_and_hessian_need_a_vector_x(method, x):
-    with pytest.raises(ValueError, match=r"needs x of shape \(n,\)"):
+    with pytest.raises(ValueError, match=r"^x\b"):
         method(np.sum, x)
 
 
 def test_jacobian_needs_vector_output():
     with pytest.raises(ValueError, match=r"^jacobian\b"):
         jacobian(lambda v: np.outer(v, v), [1.0, 2.0])
+    with pytest.raises(ValueError, match="different shapes"):  # x_0 - h drops an output
+        jacobian(lambda v: v[v >= 1.0], [1.0, 2.0])
 
 
 def test_gradient_inplace_needs_a_writable_float64_array():
