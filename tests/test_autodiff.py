@@ -139,7 +139,7 @@ def test_graph_order_is_deterministic_and_topological():
         for child in node._prev:
             assert position[id(child)] < position[id(node)]
     assert order[-1] is out
-    assert [n._op for n in order] == [n._op for n in _topological_order(build())]
+    assert [n.data for n in order] == [n.data for n in _topological_order(build())]
 
 
 def test_constants_make_no_nodes():
