@@ -25,7 +25,6 @@ OPTIMAL_STEPS: dict[str, float] = {
     "backward": EPS ** (1 / 2),
     "central": EPS ** (1 / 3),
     "second": EPS ** (1 / 4),
-    "complex": 1e-20,
 }
 
 __all__ = ["EPS", "OPTIMAL_STEPS", "backward_difference", "central_difference", "complex_step",
@@ -34,13 +33,8 @@ __all__ = ["EPS", "OPTIMAL_STEPS", "backward_difference", "central_difference", 
 
 
 def optimal_step(method: str, x: Any = 0.0) -> Any:
-    """The default step of ``method`` at ``x``: ``OPTIMAL_STEPS[method] * max(1, |x|)``.
-
-    The complex step is not scaled: it has no subtractive cancellation.
-    """
+    """The default step of ``method`` at ``x``: ``OPTIMAL_STEPS[method] * max(1, |x|)``."""
     check.choice(method, "method", tuple(OPTIMAL_STEPS))
-    if method == "complex":
-        return OPTIMAL_STEPS["complex"]
     scale = np.maximum(1.0, np.abs(np.asarray(x, dtype=np.float64)))
     step = OPTIMAL_STEPS[method] * scale
     return float(step) if step.ndim == 0 else step
@@ -133,9 +127,8 @@ def complex_step(f: Callable, x: Any, h: float = 1e-20) -> Any:
     try:
         y = np.asarray(f((float(x) if x.ndim == 0 else x) + 1j * h))
     except TypeError as err:
-        raise TypeError(
-            f"complex_step needs f to accept complex input (use numpy or cmath): {err}"
-        ) from None
+        raise TypeError(f"complex_step needs f to accept complex input (use numpy or cmath): "
+                        f"{err}") from None
     if not np.all(np.isfinite(y)):
         raise ValueError(f"f returned a non-finite value ({y!r}) at x = {x!r} + {h}j")
     return _result(np.imag(y).astype(np.float64) / h)
