@@ -80,12 +80,10 @@ class Value:
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
 
     def __init__(self, data: float, _prev: tuple = (), _local: tuple = ()):
-        if type(data) is not float:  # a leaf from an int or a numpy scalar
-            if not _is_number(data):
+        if type(data) is not float or not math.isfinite(data):  # the fast path: a float
+            if not _is_number(data):  # ValueError for NaN and inf (e.g. an op that overflowed)
                 raise TypeError(f"data must be a real number, got {type(data).__name__}")
             data = float(data)
-        elif not math.isfinite(data):  # a NaN, or an op that overflowed
-            raise ValueError(f"numbers in a Value expression must be finite, got {data}")
         self.data = data
         self.grad = 0.0
         self._prev = _prev  # the inputs of the op that made this node, in order

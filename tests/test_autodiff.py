@@ -225,6 +225,15 @@ def test_non_numbers_are_type_errors(cls):
         cls(1.0) * [1]
 
 
+@pytest.mark.parametrize("cls", [Value, Dual])
+def test_an_op_that_overflows_is_a_value_error_not_inf(cls):
+    big = cls(1e200)
+    for op in (lambda: big * big, lambda: big * 1e200, lambda: 1e300 / cls(1e-300),
+               lambda: cls(1.7e308) + 1.7e308):
+        with pytest.raises(ValueError, match="finite"):
+            op()
+
+
 def test_derivative_errors_and_constant_f():
     assert derivative(lambda x: 3.0, 1.0) == 0.0
     assert derivative(lambda x: x**3, 2.0) == 12.0
