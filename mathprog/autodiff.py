@@ -233,50 +233,33 @@ class Dual:
         self.value = float(value)
         self.deriv = float(deriv)
 
+    # Each op: the dual-number rule, a plain number being the constant c + 0 e.
     def __add__(self, other: Any) -> Dual:
-        if isinstance(other, Dual):
-            return Dual(self.value + other.value, self.deriv + other.deriv)
-        if _is_number(other):
-            return Dual(self.value + other, self.deriv)
-        return NotImplemented
+        o = _dual(other)
+        return Dual(self.value + o.value, self.deriv + o.deriv)
 
     __radd__ = __add__
 
     def __sub__(self, other: Any) -> Dual:
-        if isinstance(other, Dual):
-            return Dual(self.value - other.value, self.deriv - other.deriv)
-        if _is_number(other):
-            return Dual(self.value - other, self.deriv)
-        return NotImplemented
+        o = _dual(other)
+        return Dual(self.value - o.value, self.deriv - o.deriv)
 
     def __rsub__(self, other: Any) -> Dual:
-        if _is_number(other):
-            return Dual(other - self.value, -self.deriv)
-        return NotImplemented
+        return _dual(other) - self
 
     def __mul__(self, other: Any) -> Dual:
-        if isinstance(other, Dual):
-            return Dual(self.value * other.value,
-                        self.deriv * other.value + self.value * other.deriv)
-        if _is_number(other):
-            return Dual(self.value * other, self.deriv * other)
-        return NotImplemented
+        o = _dual(other)
+        return Dual(self.value * o.value, self.deriv * o.value + self.value * o.deriv)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other: Any) -> Dual:
-        if isinstance(other, Dual):
-            q = self.value / _nonzero(other.value)
-            return Dual(q, (self.deriv - q * other.deriv) / other.value)
-        if _is_number(other):
-            return Dual(self.value / _nonzero(other), self.deriv / other)
-        return NotImplemented
+        o = _dual(other)
+        q = self.value / _nonzero(o.value)
+        return Dual(q, (self.deriv - q * o.deriv) / o.value)
 
     def __rtruediv__(self, other: Any) -> Dual:
-        if _is_number(other):
-            q = other / _nonzero(self.value)
-            return Dual(q, -q / self.value * self.deriv)
-        return NotImplemented
+        return _dual(other) / self
 
     def __pow__(self, k: Any) -> Dual:
         out, slope = _power(self.value, k)
@@ -321,6 +304,15 @@ class Dual:
 
     def __repr__(self) -> str:
         return f"Dual(value={self.value:.6g}, deriv={self.deriv:.6g})"
+
+
+def _dual(x: Any) -> Dual:
+    """A Dual as it is, a plain number as the constant ``x + 0 e``."""
+    if isinstance(x, Dual):
+        return x
+    if not _is_number(x):
+        raise TypeError(f"a Dual combines with Duals and plain numbers, got {type(x).__name__}")
+    return Dual(x)
 
 
 def derivative(f: Callable[[Dual], Any], x: float) -> float:
