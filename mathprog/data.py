@@ -27,10 +27,8 @@ _SHA256 = {
 
 # Where the .npz files are looked for, in order: inside the installed package (a wheel maps
 # the repository's data/ to mathprog/_data/), then the repository's data/ (editable install).
-_DATA_DIRS = (
-    Path(__file__).resolve().parent / "_data",
-    Path(__file__).resolve().parent.parent / "data",
-)
+_HERE = Path(__file__).resolve().parent
+_DATA_DIRS = (_HERE / "_data", _HERE.parent / "data")
 
 
 class ChecksumError(RuntimeError):
@@ -50,10 +48,8 @@ def _load_npz(name: str) -> dict[str, np.ndarray]:
     raw = path.read_bytes()
     actual = hashlib.sha256(raw).hexdigest()
     if actual != _SHA256[name]:
-        raise ChecksumError(
-            f"checksum mismatch for {path}: expected sha256 {_SHA256[name]}, got {actual}; "
-            "restore the file from the repository"
-        )
+        raise ChecksumError(f"checksum mismatch for {path}: expected sha256 {_SHA256[name]}, "
+                            f"got {actual}; restore the file from the repository")
     with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
         return {key: npz[key] for key in npz.files}
 
