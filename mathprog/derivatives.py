@@ -65,7 +65,7 @@ def _call(f: Callable, x: Any, scalar_for: str = "") -> Any:
     if isinstance(y, float) and math.isfinite(y):  # fast path: gradient calls f 2n times
         return float(y)
     try:
-        arr = np.asarray(y, dtype=np.float64)
+        arr = np.array(y, dtype=np.float64)  # a copy: y may be a view of x, perturbed next
     except (TypeError, ValueError):
         raise TypeError(f"f must return real numbers, got {y!r} at x = {arg!r}") from None
     if not np.all(np.isfinite(arr)):
@@ -197,7 +197,7 @@ def jacobian(f: Callable, x: Any, h: float | None = None) -> np.ndarray:
     if np.ndim(columns[0]) > 1 or len({np.shape(c) for c in columns}) > 1:
         raise ValueError("jacobian needs f to return shape (m,) or a scalar (the same shape at "
                          f"every point), got {np.shape(columns[0])}")
-    return np.reshape(columns, (point.size, -1)).T
+    return np.column_stack(columns)
 
 
 def hessian(f: Callable, x: Any, h: float | None = None) -> np.ndarray:

@@ -181,6 +181,12 @@ def test_jacobian_matches_analytic():
     assert jacobian(lambda v: float(v @ v), [1.0, 2.0]).shape == (1, 2)
 
 
+def test_jacobian_of_a_function_returning_a_view_of_its_input():
+    # f(v) = v hands back the very array jacobian perturbs next: its values must be kept.
+    np.testing.assert_allclose(jacobian(lambda v: v, [1.0, 2.0]), np.eye(2), atol=1e-9)
+    np.testing.assert_allclose(jacobian(lambda v: v[:1], [1.0, 2.0]), [[1.0, 0.0]], atol=1e-9)
+
+
 def test_hessian_of_rosenbrock_matches_analytic_and_is_symmetric():
     def rosen(v):
         return (1 - v[0]) ** 2 + 100 * (v[1] - v[0] ** 2) ** 2
