@@ -61,6 +61,18 @@ def _power(x: float, k: Any) -> tuple[float, float]:
         raise ValueError(f"{x:g} ** {k} overflows a float") from None
 
 
+def _exponential(base: Any, x: float) -> tuple[float, float]:
+    """``base ** x`` and its slope ``base**x ln(base)`` for a plain-number base > 0."""
+    if base <= 0:
+        raise ValueError(f"a number raised to a Value or Dual power needs a positive base, "
+                         f"got {base}")
+    try:
+        out = base**x
+    except OverflowError:
+        raise ValueError(f"{base:g} ** {x:g} overflows a float") from None
+    return out, out * math.log(base)
+
+
 def _sigmoid(x: float) -> float:
     # Stable on both sides: exp of a large positive number would overflow.
     if x >= 0:
@@ -138,13 +150,11 @@ class Value:
         out, slope = _power(self.data, k)
         return Value(out, (self,), (slope,))
 
-    def __rpow__(self, base: Any) -> Value:  # base ** self, base > 0
+    def __rpow__(self, base: Any) -> Value:  # base ** self
         if not _is_number(base):
             return NotImplemented
-        if base <= 0:
-            raise ValueError(f"a number raised to a Value power needs a positive base, got {base}")
-        out = base**self.data
-        return Value(out, (self,), (out * math.log(base),))
+        out, slope = _exponential(base, self.data)
+        return Value(out, (self,), (slope,))
 
     def __neg__(self) -> Value:
         return Value(-self.data, (self,), (-1.0,))
@@ -268,10 +278,8 @@ class Dual:
     def __rpow__(self, base: Any) -> Dual:
         if not _is_number(base):
             return NotImplemented
-        if base <= 0:
-            raise ValueError(f"a number raised to a Dual power needs a positive base, got {base}")
-        out = base**self.value
-        return Dual(out, out * math.log(base) * self.deriv)
+        out, slope = _exponential(base, self.value)
+        return Dual(out, slope * self.deriv)
 
     def __neg__(self) -> Dual:
         return Dual(-self.value, -self.deriv)

@@ -229,8 +229,8 @@ def test_non_numbers_are_type_errors(cls):
 def test_an_op_that_overflows_is_a_value_error_not_inf(cls):
     big = cls(1e200)
     for op in (lambda: big * big, lambda: big * 1e200, lambda: 1e300 / cls(1e-300),
-               lambda: cls(1.7e308) + 1.7e308):
-        with pytest.raises(ValueError, match="finite"):
+               lambda: cls(1.7e308) + 1.7e308, lambda: 10.0 ** cls(400.0)):
+        with pytest.raises(ValueError, match="finite|overflows"):
             op()
 
 
