@@ -57,10 +57,10 @@ def _point(f: Any, x: Any, h: Any, method: str, sign: float = 1.0,
     return x, actual
 
 
-def _call(f: Callable, x: Any, scalar_for: str = "") -> Any:
+def _call(f: Callable, x: np.ndarray, scalar_for: str = "") -> Any:
     """``f(x)`` (``f`` gets a float at a 0-d ``x``), checked real and finite: a float if 0-d
     or if ``scalar_for`` (the caller's name) needs one, else a float64 array."""
-    arg = float(x) if np.ndim(x) == 0 else x
+    arg = float(x) if x.ndim == 0 else x
     y = f(arg)
     if isinstance(y, float) and math.isfinite(y):  # fast path: gradient calls f 2n times
         return float(y)
@@ -157,7 +157,7 @@ def _partials(f: Callable, x: np.ndarray, steps: np.ndarray, scalar_for: str = "
             lo = _call(f, x, scalar_for)
         finally:
             x[i] = old
-        if np.shape(hi) != np.shape(lo):
+        if not scalar_for and np.shape(hi) != np.shape(lo):  # vector outputs (jacobian)
             raise ValueError("f returned outputs of different shapes at different points")
         out.append((hi - lo) / (up - down))
     return out
