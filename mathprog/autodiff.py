@@ -17,12 +17,11 @@ from mathprog import _checks as check
 
 __all__ = ["Dual", "Value", "derivative", "zero_grad"]
 
-_FAST = (int, float)  # exact types checked first; other reals (numpy scalars) take a slower path
-
 
 def _is_number(x: Any) -> bool:
     """A finite real (not a bool); NaN and inf raise: they would poison every grad."""
-    if type(x) in _FAST or (isinstance(x, Real) and not isinstance(x, bool)):
+    # Exact types first: other reals (numpy scalars) take the slower isinstance path.
+    if type(x) in (int, float) or (isinstance(x, Real) and not isinstance(x, bool)):
         if math.isfinite(x):
             return True
         raise ValueError(f"numbers in a Value or Dual expression must be finite, got {x}")
