@@ -17,12 +17,11 @@ from mathprog import _checks as check
 
 __all__ = ["Dual", "Value", "derivative", "zero_grad"]
 
-_FAST = (int, float)  # exact types checked first; other reals (numpy scalars) take a slower path
-
 
 def _is_number(x: Any) -> bool:
     """A finite real (not a bool); NaN and inf raise: they would poison every grad."""
-    if type(x) in _FAST or (isinstance(x, Real) and not isinstance(x, bool)):
+    # Exact types first: other reals (numpy scalars) take the slower isinstance path.
+    if type(x) in (int, float) or (isinstance(x, Real) and not isinstance(x, bool)):
         if math.isfinite(x):
             return True
         raise ValueError(f"numbers in a Value or Dual expression must be finite, got {x}")
@@ -44,11 +43,9 @@ def _exp(x: float) -> float:
 
 def _power(x: float, k: Any) -> tuple[float, float]:
     """``x**k`` and its slope ``k x**(k-1)`` for a plain-number exponent ``k``."""
-    if isinstance(k, (Value, Dual)):
-        raise TypeError(f"the exponent must be a plain number, got a {type(k).__name__}; "
-                        "for a variable exponent write (k * x.log()).exp()")
     if not _is_number(k):
-        raise TypeError(f"the exponent must be a plain number, got {type(k).__name__}")
+        raise TypeError(f"the exponent must be a plain number, got {type(k).__name__} (for a "
+                        "variable exponent write (k * x.log()).exp())")
     if x < 0 and not float(k).is_integer():
         raise ValueError(f"a negative base ({x}) to a fractional power ({k}) is not real")
     if x == 0 and k < 0:
@@ -61,6 +58,18 @@ def _power(x: float, k: Any) -> tuple[float, float]:
         return x**k, k * x ** (k - 1)
     except OverflowError:
         raise ValueError(f"{x:g} ** {k} overflows a float") from None
+
+
+def _exponential(base: Any, x: float) -> tuple[float, float]:
+    """``base ** x`` and its slope ``base**x ln(base)`` for a plain-number base > 0."""
+    if base <= 0:
+        raise ValueError(f"a number raised to a Value or Dual power needs a positive base, "
+                         f"got {base}")
+    try:
+        out = base**x
+    except OverflowError:
+        raise ValueError(f"{base:g} ** {x:g} overflows a float") from None
+    return out, out * math.log(base)
 
 
 def _sigmoid(x: float) -> float:
@@ -78,43 +87,46 @@ class Value:
     *accumulates* into the leaves, as PyTorch does: :func:`zero_grad` between steps.
     """
 
-    __slots__ = ("data", "grad", "_prev", "_local", "_op")
+    __slots__ = ("data", "grad", "_prev", "_local")
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
 
-    def __init__(self, data: float, _prev: tuple = (), _local: tuple = (), _op: str = ""):
-        if not _is_number(data):
-            raise TypeError(f"data must be a real number, got {type(data).__name__}")
-        self.data, self.grad, self._op = float(data), 0.0, _op
+    def __init__(self, data: float, _prev: tuple = (), _local: tuple = ()):
+        if type(data) is not float or not math.isfinite(data):  # the fast path: a float
+            if not _is_number(data):  # ValueError for NaN and inf (e.g. an op that overflowed)
+                raise TypeError(f"data must be a real number, got {type(data).__name__}")
+            data = float(data)
+        self.data = data
+        self.grad = 0.0
         self._prev = _prev  # the inputs of the op that made this node, in order
         self._local = _local  # d self / d input, one number per input, computed at op time
 
     # Each op: forward value, then the local derivatives with respect to its inputs.
     def __add__(self, other: Any) -> Value:
         if isinstance(other, Value):
-            return _node(self.data + other.data, (self, other), (1.0, 1.0), "+")
+            return Value(self.data + other.data, (self, other), (1.0, 1.0))
         if _is_number(other):
-            return _node(self.data + other, (self,), (1.0,), "+")
+            return Value(self.data + other, (self,), (1.0,))
         return NotImplemented
 
     __radd__ = __add__
 
     def __sub__(self, other: Any) -> Value:
         if isinstance(other, Value):
-            return _node(self.data - other.data, (self, other), (1.0, -1.0), "-")
+            return Value(self.data - other.data, (self, other), (1.0, -1.0))
         if _is_number(other):
-            return _node(self.data - other, (self,), (1.0,), "-")
+            return Value(self.data - other, (self,), (1.0,))
         return NotImplemented
 
     def __rsub__(self, other: Any) -> Value:
         if _is_number(other):
-            return _node(other - self.data, (self,), (-1.0,), "-")
+            return Value(other - self.data, (self,), (-1.0,))
         return NotImplemented
 
     def __mul__(self, other: Any) -> Value:
         if isinstance(other, Value):
-            return _node(self.data * other.data, (self, other), (other.data, self.data), "*")
+            return Value(self.data * other.data, (self, other), (other.data, self.data))
         if _is_number(other):
-            return _node(self.data * other, (self,), (other,), "*")
+            return Value(self.data * other, (self,), (other,))
         return NotImplemented
 
     __rmul__ = __mul__
@@ -122,59 +134,57 @@ class Value:
     def __truediv__(self, other: Any) -> Value:
         if isinstance(other, Value):
             q = self.data / _nonzero(other.data)
-            return _node(q, (self, other), (1.0 / other.data, -q / other.data), "/")
+            return Value(q, (self, other), (1.0 / other.data, -q / other.data))
         if _is_number(other):
-            return _node(self.data / _nonzero(other), (self,), (1.0 / other,), "/")
+            return Value(self.data / _nonzero(other), (self,), (1.0 / other,))
         return NotImplemented
 
     def __rtruediv__(self, other: Any) -> Value:
         if _is_number(other):
             q = other / _nonzero(self.data)
-            return _node(q, (self,), (-q / self.data,), "/")
+            return Value(q, (self,), (-q / self.data,))
         return NotImplemented
 
     def __pow__(self, k: Any) -> Value:
         out, slope = _power(self.data, k)
-        return _node(out, (self,), (slope,), f"**{k}")
+        return Value(out, (self,), (slope,))
 
-    def __rpow__(self, base: Any) -> Value:  # base ** self, base > 0
+    def __rpow__(self, base: Any) -> Value:  # base ** self
         if not _is_number(base):
             return NotImplemented
-        if base <= 0:
-            raise ValueError(f"a number raised to a Value power needs a positive base, got {base}")
-        out = base**self.data
-        return _node(out, (self,), (out * math.log(base),), "rpow")
+        out, slope = _exponential(base, self.data)
+        return Value(out, (self,), (slope,))
 
     def __neg__(self) -> Value:
-        return _node(-self.data, (self,), (-1.0,), "neg")
+        return Value(-self.data, (self,), (-1.0,))
 
     def exp(self) -> Value:
         out = _exp(self.data)
-        return _node(out, (self,), (out,), "exp")
+        return Value(out, (self,), (out,))
 
     def log(self) -> Value:
         if self.data <= 0:
             raise ValueError(f"log needs a positive number, got {self!r}")
-        return _node(math.log(self.data), (self,), (1.0 / self.data,), "log")
+        return Value(math.log(self.data), (self,), (1.0 / self.data,))
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)
-        return _node(t, (self,), (1.0 - t * t,), "tanh")
+        return Value(t, (self,), (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
         s = _sigmoid(self.data)
-        return _node(s, (self,), (s * (1.0 - s),), "sigmoid")
+        return Value(s, (self,), (s * (1.0 - s),))
 
     def relu(self) -> Value:
         if self.data > 0:
-            return _node(self.data, (self,), (1.0,), "relu")
-        return _node(0.0, (self,), (0.0,), "relu")
+            return Value(self.data, (self,), (1.0,))
+        return Value(0.0, (self,), (0.0,))
 
     def sin(self) -> Value:
-        return _node(math.sin(self.data), (self,), (math.cos(self.data),), "sin")
+        return Value(math.sin(self.data), (self,), (math.cos(self.data),))
 
     def cos(self) -> Value:
-        return _node(math.cos(self.data), (self,), (-math.sin(self.data),), "cos")
+        return Value(math.cos(self.data), (self,), (-math.sin(self.data),))
 
     def backward(self) -> None:
         """Fill ``.grad`` of every node this one depends on with ``d self / d node``."""
@@ -190,20 +200,6 @@ class Value:
 
     def __repr__(self) -> str:
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
-
-
-_new = object.__new__
-
-
-def _node(data: float, prev: tuple, local: tuple, op: str) -> Value:
-    """A result node, not re-validated (its data came from an op)."""
-    out = _new(Value)
-    out.data = data  # separate stores: the hot path of every op
-    out.grad = 0.0
-    out._prev = prev
-    out._local = local
-    out._op = op
-    return out
 
 
 def _topological_order(root: Value) -> list[Value]:
@@ -246,50 +242,33 @@ class Dual:
         self.value = float(value)
         self.deriv = float(deriv)
 
+    # Each op: the dual-number rule, a plain number being the constant c + 0 e.
     def __add__(self, other: Any) -> Dual:
-        if isinstance(other, Dual):
-            return Dual(self.value + other.value, self.deriv + other.deriv)
-        if _is_number(other):
-            return Dual(self.value + other, self.deriv)
-        return NotImplemented
+        o = _dual(other)
+        return Dual(self.value + o.value, self.deriv + o.deriv)
 
     __radd__ = __add__
 
     def __sub__(self, other: Any) -> Dual:
-        if isinstance(other, Dual):
-            return Dual(self.value - other.value, self.deriv - other.deriv)
-        if _is_number(other):
-            return Dual(self.value - other, self.deriv)
-        return NotImplemented
+        o = _dual(other)
+        return Dual(self.value - o.value, self.deriv - o.deriv)
 
     def __rsub__(self, other: Any) -> Dual:
-        if _is_number(other):
-            return Dual(other - self.value, -self.deriv)
-        return NotImplemented
+        return _dual(other) - self
 
     def __mul__(self, other: Any) -> Dual:
-        if isinstance(other, Dual):
-            return Dual(self.value * other.value,
-                        self.deriv * other.value + self.value * other.deriv)
-        if _is_number(other):
-            return Dual(self.value * other, self.deriv * other)
-        return NotImplemented
+        o = _dual(other)
+        return Dual(self.value * o.value, self.deriv * o.value + self.value * o.deriv)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other: Any) -> Dual:
-        if isinstance(other, Dual):
-            q = self.value / _nonzero(other.value)
-            return Dual(q, (self.deriv - q * other.deriv) / other.value)
-        if _is_number(other):
-            return Dual(self.value / _nonzero(other), self.deriv / other)
-        return NotImplemented
+        o = _dual(other)
+        q = self.value / _nonzero(o.value)
+        return Dual(q, (self.deriv - q * o.deriv) / o.value)
 
     def __rtruediv__(self, other: Any) -> Dual:
-        if _is_number(other):
-            q = other / _nonzero(self.value)
-            return Dual(q, -q / self.value * self.deriv)
-        return NotImplemented
+        return _dual(other) / self
 
     def __pow__(self, k: Any) -> Dual:
         out, slope = _power(self.value, k)
@@ -298,10 +277,8 @@ class Dual:
     def __rpow__(self, base: Any) -> Dual:
         if not _is_number(base):
             return NotImplemented
-        if base <= 0:
-            raise ValueError(f"a number raised to a Dual power needs a positive base, got {base}")
-        out = base**self.value
-        return Dual(out, out * math.log(base) * self.deriv)
+        out, slope = _exponential(base, self.value)
+        return Dual(out, slope * self.deriv)
 
     def __neg__(self) -> Dual:
         return Dual(-self.value, -self.deriv)
@@ -336,11 +313,18 @@ class Dual:
         return f"Dual(value={self.value:.6g}, deriv={self.deriv:.6g})"
 
 
+def _dual(x: Any) -> Dual:
+    """A Dual as it is, a plain number as the constant ``x + 0 e``."""
+    if isinstance(x, Dual):
+        return x
+    if not _is_number(x):
+        raise TypeError(f"a Dual combines with Duals and plain numbers, got {type(x).__name__}")
+    return Dual(x)
+
+
 def derivative(f: Callable[[Dual], Any], x: float) -> float:
     """``f'(x)`` by forward mode: ``f(Dual(x, 1.0)).deriv`` (0 if ``f`` returns a number)."""
-    if not callable(f):
-        raise TypeError(f"f must be callable, got {type(f).__name__}")
-    out = f(Dual(check.number(x, "x"), 1.0))
+    out = check.function(f, "f")(Dual(check.number(x, "x"), 1.0))
     if isinstance(out, Dual):
         return out.deriv
     if _is_number(out):

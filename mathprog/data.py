@@ -27,10 +27,8 @@ _SHA256 = {
 
 # Where the .npz files are looked for, in order: inside the installed package (a wheel maps
 # the repository's data/ to mathprog/_data/), then the repository's data/ (editable install).
-_DATA_DIRS = (
-    Path(__file__).resolve().parent / "_data",
-    Path(__file__).resolve().parent.parent / "data",
-)
+_HERE = Path(__file__).resolve().parent
+_DATA_DIRS = (_HERE / "_data", _HERE.parent / "data")
 
 
 class ChecksumError(RuntimeError):
@@ -50,10 +48,8 @@ def _load_npz(name: str) -> dict[str, np.ndarray]:
     raw = path.read_bytes()
     actual = hashlib.sha256(raw).hexdigest()
     if actual != _SHA256[name]:
-        raise ChecksumError(
-            f"checksum mismatch for {path}: expected sha256 {_SHA256[name]}, got {actual}; "
-            "restore the file from the repository"
-        )
+        raise ChecksumError(f"checksum mismatch for {path}: expected sha256 {_SHA256[name]}, "
+                            f"got {actual}; restore the file from the repository")
     with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
         return {key: npz[key] for key in npz.files}
 
@@ -103,15 +99,10 @@ def make_moons(
     noise = check.number(noise, "noise", lo=0.0)
     rng = check.generator(seed, "seed")
     n0 = n_samples // 2
-    t0 = np.linspace(0.0, np.pi, n0)
-    t1 = np.linspace(0.0, np.pi, n_samples - n0)
-    X = np.concatenate(
-        [
-            np.column_stack([np.cos(t0), np.sin(t0)]),
-            np.column_stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)]),
-        ]
-    )
-    y = np.concatenate([np.zeros(n0, np.int64), np.ones(n_samples - n0, np.int64)])
+    t = np.concatenate([np.linspace(0.0, np.pi, n0), np.linspace(0.0, np.pi, n_samples - n0)])
+    X = np.column_stack([np.cos(t), np.sin(t)])
+    X[n0:] = [1.0, 0.5] - X[n0:]
+    y = (np.arange(n_samples) >= n0).astype(np.int64)
     X = X + noise * rng.standard_normal(X.shape)
     order = rng.permutation(n_samples)
     return X[order], y[order]
@@ -128,19 +119,15 @@ def train_test_split(
         Rows of ``X`` and ``y`` (same dtypes), paired as in the input.
     """
     X, y = np.asarray(X), np.asarray(y)
-    if X.ndim == 0 or y.ndim == 0:
-        raise ValueError("X and y must have at least one dimension (one row per sample)")
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same number of rows, got {len(X)} and {len(y)}")
+    if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
+        raise ValueError(f"X and y must have one row per sample, as many in each, got shapes "
+                         f"{X.shape} and {y.shape}")
     check.number(test_size, "test_size", lo=0.0, lo_open=True, hi=1.0, hi_open=True)
     n = len(X)
-    if n < 2:
-        raise ValueError(f"X and y need at least 2 rows to split, got {n}")
     n_test = math.ceil(test_size * n)
-    if n_test >= n:
-        raise ValueError(
-            f"test_size={test_size} leaves no training rows out of {n}; need more samples"
-        )
+    if n_test >= n:  # also when n < 2
+        raise ValueError(f"test_size={test_size} leaves no training rows out of {n}; "
+                         "need more samples")
     order = check.generator(seed, "seed").permutation(n)
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]

@@ -25,7 +25,6 @@ OPTIMAL_STEPS: dict[str, float] = {
     "backward": EPS ** (1 / 2),
     "central": EPS ** (1 / 3),
     "second": EPS ** (1 / 4),
-    "complex": 1e-20,
 }
 
 __all__ = ["EPS", "OPTIMAL_STEPS", "backward_difference", "central_difference", "complex_step",
@@ -34,64 +33,19 @@ __all__ = ["EPS", "OPTIMAL_STEPS", "backward_difference", "central_difference", 
 
 
 def optimal_step(method: str, x: Any = 0.0) -> Any:
-    """The default step of ``method`` at ``x``: ``OPTIMAL_STEPS[method] * max(1, |x|)``.
-
-    The complex step is not scaled: it has no subtractive cancellation.
-    """
-    if method not in OPTIMAL_STEPS:
-        raise ValueError(f"method must be one of {sorted(OPTIMAL_STEPS)}, got {method!r}")
-    if method == "complex":
-        return OPTIMAL_STEPS["complex"]
+    """The default step of ``method`` at ``x``: ``OPTIMAL_STEPS[method] * max(1, |x|)``."""
+    check.choice(method, "method", tuple(OPTIMAL_STEPS))
     scale = np.maximum(1.0, np.abs(np.asarray(x, dtype=np.float64)))
     step = OPTIMAL_STEPS[method] * scale
     return float(step) if step.ndim == 0 else step
 
 
-def _check_callable(f: Any) -> None:
-    if not callable(f):
-        raise TypeError(f"f must be callable, got {type(f).__name__}")
-
-
-def _as_point(x: Any) -> np.ndarray:
-    return check.array(x, "x", empty=True).copy()
-
-
-def _arg(x: np.ndarray) -> Any:  # f gets a Python float at a scalar point
-    return float(x) if x.ndim == 0 else x
-
-
-def _values(y: Any, x: Any) -> np.ndarray:
-    try:
-        arr = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"f must return real numbers, got {y!r} at x = {x!r}") from None
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"f returned a non-finite value ({y!r}) at x = {x!r}")
-    return arr
-
-
-def _eval(f: Callable, x: np.ndarray) -> np.ndarray:
-    a = _arg(x)
-    return _values(f(a), a)
-
-
-def _scalar(f: Callable, x: np.ndarray, who: str) -> float:
-    y = f(x)
-    if isinstance(y, float):  # fast path (np.float64 too): gradient calls this 2n times
-        if not math.isfinite(y):
-            raise ValueError(f"f returned a non-finite value ({y!r}) at x = {x!r}")
-        return float(y)
-    arr = _values(y, x)
-    if arr.size != 1:
-        raise ValueError(
-            f"{who} needs f to return a scalar, got shape {arr.shape} "
-            "(use jacobian for a vector-valued f)"
-        )
-    return float(arr.reshape(()))
-
-
-def _steps(x: np.ndarray, h: Any, method: str, sign: float = 1.0) -> np.ndarray:
-    """The steps at x, exactly representable: (x + h) - x; refuse one that rounds to 0."""
+def _point(f: Any, x: Any, h: Any, method: str, sign: float = 1.0,
+           ndim: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Checked ``f`` and ``x`` (a float64 copy), and the steps actually taken at ``x``:
+    ``sign * ((x + sign * h) - x)``, exactly representable; one that rounds to 0 is refused."""
+    check.function(f, "f")
+    x = check.array(x, "x", ndim=ndim, empty=ndim is None).copy()
     step = optimal_step(method, x) if h is None else check.positive(h, "h")
     actual = sign * ((x + sign * step) - x)
     if np.any(actual == 0):
@@ -100,11 +54,30 @@ def _steps(x: np.ndarray, h: Any, method: str, sign: float = 1.0) -> np.ndarray:
             f"h = {float(np.min(step)):.3g} is too small at x: x + h rounds back to x "
             f"(floats there are {spacing:.3g} apart); use a larger h"
         )
-    return actual
+    return x, actual
 
 
-def _result(d: np.ndarray) -> Any:
-    return float(d) if d.ndim == 0 else d
+def _call(f: Callable, x: np.ndarray, scalar_for: str = "") -> Any:
+    """``f(x)`` (``f`` gets a float at a 0-d ``x``), checked real and finite: a float if 0-d
+    or if ``scalar_for`` (the caller's name) needs one, else a float64 array."""
+    arg = float(x) if x.ndim == 0 else x
+    y = f(arg)
+    if isinstance(y, float) and math.isfinite(y):  # fast path: gradient calls f 2n times
+        return float(y)
+    try:
+        arr = np.array(y, dtype=np.float64)  # a copy: y may be a view of x, perturbed next
+    except (TypeError, ValueError):
+        raise TypeError(f"f must return real numbers, got {y!r} at x = {arg!r}") from None
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"f returned a non-finite value ({y!r}) at x = {arg!r}")
+    if scalar_for and arr.size != 1:
+        raise ValueError(f"{scalar_for} needs f to return a scalar, got shape {arr.shape} "
+                         "(use jacobian for a vector-valued f)")
+    return arr.item() if scalar_for or arr.ndim == 0 else arr
+
+
+def _result(d: Any) -> Any:
+    return float(d) if np.ndim(d) == 0 else d
 
 
 def forward_difference(f: Callable, x: Any, h: float | None = None) -> Any:
@@ -123,20 +96,14 @@ def forward_difference(f: Callable, x: Any, h: float | None = None) -> Any:
     -------
     float or ndarray
     """
-    _check_callable(f)
-    x = _as_point(x)
-    step = _steps(x, h, "forward")
-    d = (_eval(f, x + step) - _eval(f, x)) / step
-    return _result(d)
+    x, h = _point(f, x, h, "forward")
+    return _result((_call(f, x + h) - _call(f, x)) / h)
 
 
 def backward_difference(f: Callable, x: Any, h: float | None = None) -> Any:
     """Backward difference ``(f(x) - f(x - h)) / h``, error O(h); see forward_difference."""
-    _check_callable(f)
-    x = _as_point(x)
-    step = _steps(x, h, "backward", sign=-1.0)
-    d = (_eval(f, x) - _eval(f, x - step)) / step
-    return _result(d)
+    x, h = _point(f, x, h, "backward", sign=-1.0)
+    return _result((_call(f, x) - _call(f, x - h)) / h)
 
 
 def central_difference(f: Callable, x: Any, h: float | None = None) -> Any:
@@ -144,12 +111,9 @@ def central_difference(f: Callable, x: Any, h: float | None = None) -> Any:
 
     Default step ``cbrt(eps) * max(1, |x|)``; parameters as in :func:`forward_difference`.
     """
-    _check_callable(f)
-    x = _as_point(x)
-    step = _steps(x, h, "central")
-    hi, lo = x + step, x - step
-    d = (_eval(f, hi) - _eval(f, lo)) / (hi - lo)
-    return _result(d)
+    x, h = _point(f, x, h, "central")
+    hi, lo = x + h, x - h
+    return _result((_call(f, hi) - _call(f, lo)) / (hi - lo))
 
 
 def complex_step(f: Callable, x: Any, h: float = 1e-20) -> Any:
@@ -157,16 +121,14 @@ def complex_step(f: Callable, x: Any, h: float = 1e-20) -> Any:
 
     ``f`` must be analytic and accept complex input (numpy or cmath, not math or abs).
     """
-    _check_callable(f)
-    x = _as_point(x)
+    check.function(f, "f")
+    x = check.array(x, "x", empty=True)
     h = check.positive(h, "h")
     try:
-        y = f(_arg(x) + 1j * h)
+        y = np.asarray(f((float(x) if x.ndim == 0 else x) + 1j * h))
     except TypeError as err:
-        raise TypeError(
-            f"complex_step needs f to accept complex input (use numpy or cmath): {err}"
-        ) from None
-    y = np.asarray(y)
+        raise TypeError(f"complex_step needs f to accept complex input (use numpy or cmath): "
+                        f"{err}") from None
     if not np.all(np.isfinite(y)):
         raise ValueError(f"f returned a non-finite value ({y!r}) at x = {x!r} + {h}j")
     return _result(np.imag(y).astype(np.float64) / h)
@@ -177,11 +139,28 @@ def second_derivative(f: Callable, x: Any, h: float | None = None) -> Any:
 
     Default step ``eps**(1/4) * max(1, |x|)``; parameters as in :func:`forward_difference`.
     """
-    _check_callable(f)
-    x = _as_point(x)
-    step = _steps(x, h, "second")
-    d = (_eval(f, x + step) - 2.0 * _eval(f, x) + _eval(f, x - step)) / step**2
-    return _result(d)
+    x, h = _point(f, x, h, "second")
+    return _result((_call(f, x + h) - 2.0 * _call(f, x) + _call(f, x - h)) / h**2)
+
+
+def _partials(f: Callable, x: np.ndarray, steps: np.ndarray, scalar_for: str = "") -> list:
+    """Central differences of ``f`` along each entry of ``x`` (perturbed in place, restored
+    exactly even if ``f`` raises), in ``np.ndindex`` order."""
+    out = []
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        up, down = old + steps[i], old - steps[i]
+        try:
+            x[i] = up
+            hi = _call(f, x, scalar_for)
+            x[i] = down
+            lo = _call(f, x, scalar_for)
+        finally:
+            x[i] = old
+        if not scalar_for and np.shape(hi) != np.shape(lo):  # vector outputs (jacobian)
+            raise ValueError("f returned outputs of different shapes at different points")
+        out.append((hi - lo) / (up - down))
+    return out
 
 
 def gradient(f: Callable, x: Any, h: float | None = None, *, inplace: bool = False) -> np.ndarray:
@@ -204,64 +183,21 @@ def gradient(f: Callable, x: Any, h: float | None = None, *, inplace: bool = Fal
     ndarray
         ``float64``, same shape as ``x``.
     """
-    _check_callable(f)
-    if inplace:
-        if not (isinstance(x, np.ndarray) and x.dtype == np.float64 and x.flags.writeable):
-            raise TypeError("x must be a writable float64 ndarray when inplace=True")
-        if not np.all(np.isfinite(x)):
-            raise ValueError("x must be finite")
-        point = x
-    else:
-        point = _as_point(x)
-    steps = _steps(point, h, "central")
-    grad = np.empty(point.shape, dtype=np.float64)
-    _scalar(f, point, "gradient")  # fail early, with a clear message, if f is not scalar
-    for i in np.ndindex(point.shape):
-        old = point[i]
-        up, down = old + steps[i], old - steps[i]
-        try:
-            point[i] = up
-            hi = _scalar(f, point, "gradient")
-            point[i] = down
-            lo = _scalar(f, point, "gradient")
-        finally:
-            point[i] = old
-        grad[i] = (hi - lo) / (up - down)
-    return grad
-
-
-def _vector_point(x: Any, name: str) -> np.ndarray:
-    point = _as_point(x)
-    if point.ndim != 1 or point.size == 0:
-        raise ValueError(f"{name} needs x of shape (n,) with n >= 1, got shape {point.shape}")
-    return point
+    if inplace and not (isinstance(x, np.ndarray) and x.dtype == np.float64
+                        and x.flags.writeable):
+        raise TypeError("x must be a writable float64 ndarray when inplace=True")
+    point, steps = _point(f, x, h, "central")
+    return np.reshape(_partials(f, x if inplace else point, steps, "gradient"), point.shape)
 
 
 def jacobian(f: Callable, x: Any, h: float | None = None) -> np.ndarray:
     """Jacobian ``J[i, j] = d f_i / d x_j`` of ``f: (n,) -> (m,)`` by central differences."""
-    _check_callable(f)
-    point = _vector_point(x, "jacobian")
-    steps = _steps(point, h, "central")
-
-    def value(p: np.ndarray) -> np.ndarray:
-        y = _values(f(p), p)
-        if y.ndim > 1:
-            raise ValueError(f"jacobian needs f to return shape (m,) or a scalar, got {y.shape}")
-        return y.reshape(-1)
-
-    m = value(point).size
-    jac = np.empty((m, point.size), dtype=np.float64)
-    for j in range(point.size):
-        old = point[j]
-        point[j] = old + steps[j]
-        hi = value(point)
-        point[j] = old - steps[j]
-        lo = value(point)
-        point[j] = old
-        if hi.size != m or lo.size != m:
-            raise ValueError("f returned outputs of different sizes at different points")
-        jac[:, j] = (hi - lo) / (2.0 * steps[j])
-    return jac
+    point, steps = _point(f, x, h, "central", ndim=1)
+    columns = _partials(f, point, steps)
+    if np.ndim(columns[0]) > 1 or len({np.shape(c) for c in columns}) > 1:
+        raise ValueError("jacobian needs f to return shape (m,) or a scalar (the same shape at "
+                         f"every point), got {np.shape(columns[0])}")
+    return np.column_stack(columns)
 
 
 def hessian(f: Callable, x: Any, h: float | None = None) -> np.ndarray:
@@ -269,28 +205,19 @@ def hessian(f: Callable, x: Any, h: float | None = None) -> np.ndarray:
 
     Off-diagonal entries by the four-point ``(f(++) - f(+-) - f(-+) + f(--)) / (4 h_i h_j)``.
     """
-    _check_callable(f)
-    point = _vector_point(x, "hessian")
-    steps = _steps(point, h, "second")
-    n = point.size
-    f0 = _scalar(f, point, "hessian")
+    point, steps = _point(f, x, h, "second", ndim=1)
+    e = np.diag(steps)  # e[i]: the step along x_i
+
+    def at(p: np.ndarray) -> float:
+        return _call(f, p, "hessian")
+
+    n, f0 = point.size, at(point)
     hess = np.empty((n, n), dtype=np.float64)
-
-    def shifted(i: int, si: float, j: int, sj: float) -> float:
-        p = point.copy()
-        p[i] += si
-        p[j] += sj
-        return _scalar(f, p, "hessian")
-
     for i in range(n):
-        hi = steps[i]
-        hess[i, i] = (shifted(i, hi, i, 0.0) - 2.0 * f0 + shifted(i, -hi, i, 0.0)) / hi**2
+        hess[i, i] = (at(point + e[i]) - 2.0 * f0 + at(point - e[i])) / steps[i] ** 2
         for j in range(i + 1, n):
-            hj = steps[j]
             hess[i, j] = hess[j, i] = (
-                shifted(i, hi, j, hj)
-                - shifted(i, hi, j, -hj)
-                - shifted(i, -hi, j, hj)
-                + shifted(i, -hi, j, -hj)
-            ) / (4.0 * hi * hj)
+                at(point + e[i] + e[j]) - at(point + e[i] - e[j])
+                - at(point - e[i] + e[j]) + at(point - e[i] - e[j])
+            ) / (4.0 * steps[i] * steps[j])
     return hess

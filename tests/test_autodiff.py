@@ -139,7 +139,7 @@ def test_graph_order_is_deterministic_and_topological():
         for child in node._prev:
             assert position[id(child)] < position[id(node)]
     assert order[-1] is out
-    assert [n._op for n in order] == [n._op for n in _topological_order(build())]
+    assert [n.data for n in order] == [n.data for n in _topological_order(build())]
 
 
 def test_constants_make_no_nodes():
@@ -223,6 +223,15 @@ def test_non_numbers_are_type_errors(cls):
         "a" - cls(1.0)
     with pytest.raises(TypeError):
         cls(1.0) * [1]
+
+
+@pytest.mark.parametrize("cls", [Value, Dual])
+def test_an_op_that_overflows_is_a_value_error_not_inf(cls):
+    big = cls(1e200)
+    for op in (lambda: big * big, lambda: big * 1e200, lambda: 1e300 / cls(1e-300),
+               lambda: cls(1.7e308) + 1.7e308, lambda: 10.0 ** cls(400.0)):
+        with pytest.raises(ValueError, match="finite|overflows"):
+            op()
 
 
 def test_derivative_errors_and_constant_f():

@@ -170,8 +170,8 @@ def test_split_rounds_test_size_up_and_keeps_dtypes():
         (lambda: data.train_test_split(np.zeros(5), np.zeros(5), -0.2), ValueError, "test_size"),
         (lambda: data.train_test_split(np.zeros(5), np.zeros(5), "0.2"), TypeError, "test_size"),
         (lambda: data.train_test_split(np.zeros(5), np.zeros(5), 0.9), ValueError, "test_size"),
-        (lambda: data.train_test_split(np.zeros(1), np.zeros(1)), ValueError, "at least 2"),
-        (lambda: data.train_test_split(np.zeros(0), np.zeros(0)), ValueError, "at least 2"),
+        (lambda: data.train_test_split(np.zeros(1), np.zeros(1)), ValueError, "no training rows"),
+        (lambda: data.train_test_split(np.zeros(0), np.zeros(0)), ValueError, "no training rows"),
         (lambda: data.train_test_split(np.float64(1), np.zeros(1)), ValueError, "X and y"),
     ],
 )

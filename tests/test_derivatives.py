@@ -81,7 +81,6 @@ def test_optimal_step_values_and_scaling():
     assert optimal_step("central") == pytest.approx(EPS ** (1 / 3))
     assert optimal_step("central", -0.5) == pytest.approx(EPS ** (1 / 3))  # max(1, |x|)
     assert optimal_step("forward", -100.0) == pytest.approx(100 * math.sqrt(EPS))
-    assert optimal_step("complex", 1e6) == 1e-20
     np.testing.assert_allclose(
         optimal_step("central", [0.0, 10.0]), OPTIMAL_STEPS["central"] * np.array([1, 10])
     )
@@ -182,6 +181,12 @@ def test_jacobian_matches_analytic():
     assert jacobian(lambda v: float(v @ v), [1.0, 2.0]).shape == (1, 2)
 
 
+def test_jacobian_of_a_function_returning_a_view_of_its_input():
+    # f(v) = v hands back the very array jacobian perturbs next: its values must be kept.
+    np.testing.assert_allclose(jacobian(lambda v: v, [1.0, 2.0]), np.eye(2), atol=1e-9)
+    np.testing.assert_allclose(jacobian(lambda v: v[:1], [1.0, 2.0]), [[1.0, 0.0]], atol=1e-9)
+
+
 def test_hessian_of_rosenbrock_matches_analytic_and_is_symmetric():
     def rosen(v):
         return (1 - v[0]) ** 2 + 100 * (v[1] - v[0] ** 2) ** 2
@@ -273,13 +278,15 @@ def test_hessian_needs_scalar_f():
 @pytest.mark.parametrize("method", [jacobian, hessian])
 @pytest.mark.parametrize("x", [1.0, np.ones((2, 2)), np.array([])])
 def test_jacobian_and_hessian_need_a_vector_x(method, x):
-    with pytest.raises(ValueError, match=r"needs x of shape \(n,\)"):
+    with pytest.raises(ValueError, match=r"^x\b"):
         method(np.sum, x)
 
 
 def test_jacobian_needs_vector_output():
     with pytest.raises(ValueError, match=r"^jacobian\b"):
         jacobian(lambda v: np.outer(v, v), [1.0, 2.0])
+    with pytest.raises(ValueError, match="different shapes"):  # x_0 - h drops an output
+        jacobian(lambda v: v[v >= 1.0], [1.0, 2.0])
 
 
 def test_gradient_inplace_needs_a_writable_float64_array():
