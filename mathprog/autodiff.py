@@ -4,6 +4,8 @@
 derivative with respect to each input, stored as numbers (no closures, no reference cycles);
 ``backward()`` applies the chain rule ``input.grad += local * output.grad`` in reverse
 topological order (iterative: no recursion limit). ``Dual`` carries ``f'(x)`` alongside ``f``.
+The ops of one input (``-x``, ``x**k``, ``k**x``, ``exp``, ``log``, ``tanh``, ``sigmoid``,
+``relu``, ``sin``, ``cos``) are written once, in ``_Unary``, for both engines.
 """
 
 from __future__ import annotations
@@ -34,53 +36,86 @@ def _nonzero(x: float) -> float:
     return x
 
 
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        raise ValueError(f"exp({x:g}) overflows a float") from None
+class _Unary:
+    """The ops of one input, written once for both engines. Each computes ``f(x)`` and,
+    beside it, its local derivative ``f'(x)`` at ``x = self.data``; ``self._chain`` makes the
+    result: a ``Value`` node that stores ``f'(x)`` for backward, or a ``Dual`` whose
+    derivative is ``f'(x)`` times the input's."""
+
+    __slots__ = ()
+
+    def __neg__(self) -> Value | Dual:
+        return self._chain(-self.data, -1.0)
+
+    def __pow__(self, k: Any) -> Value | Dual:  # x ** k, slope k x**(k-1)
+        x = self.data
+        if not _is_number(k):
+            raise TypeError(f"the exponent must be a plain number, got {type(k).__name__} "
+                            "(for a variable exponent write (k * x.log()).exp())")
+        if x < 0 and not float(k).is_integer():
+            raise ValueError(f"a negative base ({x}) to a fractional power ({k}) is not real")
+        if x == 0 and k < 0:
+            raise ValueError(f"0 cannot be raised to a negative power ({k})")
+        if k == 0:
+            return self._chain(1.0, 0.0)
+        if x == 0 and k < 1:
+            return self._chain(0.0, math.inf)  # vertical tangent, e.g. sqrt at 0 (as PyTorch)
+        try:
+            out, slope = x**k, k * x ** (k - 1)
+        except OverflowError:
+            raise ValueError(f"{x:g} ** {k} overflows a float") from None
+        return self._chain(out, slope)
+
+    def __rpow__(self, base: Any) -> Value | Dual:  # base ** x, slope base**x ln(base)
+        if not _is_number(base):
+            return NotImplemented
+        if base <= 0:
+            raise ValueError(f"a number raised to a Value or Dual power needs a positive base, "
+                             f"got {base}")
+        try:
+            out = base**self.data
+        except OverflowError:
+            raise ValueError(f"{base:g} ** {self.data:g} overflows a float") from None
+        return self._chain(out, out * math.log(base))
+
+    def exp(self) -> Value | Dual:
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise ValueError(f"exp({self.data:g}) overflows a float") from None
+        return self._chain(out, out)
+
+    def log(self) -> Value | Dual:
+        if self.data <= 0:
+            raise ValueError(f"log needs a positive number, got {self!r}")
+        return self._chain(math.log(self.data), 1.0 / self.data)
+
+    def tanh(self) -> Value | Dual:
+        t = math.tanh(self.data)
+        return self._chain(t, 1.0 - t * t)
+
+    def sigmoid(self) -> Value | Dual:
+        x = self.data
+        if x >= 0:  # stable on both sides: exp of a large positive number would overflow
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        return self._chain(s, s * (1.0 - s))
+
+    def relu(self) -> Value | Dual:
+        if self.data > 0:
+            return self._chain(self.data, 1.0)
+        return self._chain(0.0, 0.0)
+
+    def sin(self) -> Value | Dual:
+        return self._chain(math.sin(self.data), math.cos(self.data))
+
+    def cos(self) -> Value | Dual:
+        return self._chain(math.cos(self.data), -math.sin(self.data))
 
 
-def _power(x: float, k: Any) -> tuple[float, float]:
-    """``x**k`` and its slope ``k x**(k-1)`` for a plain-number exponent ``k``."""
-    if not _is_number(k):
-        raise TypeError(f"the exponent must be a plain number, got {type(k).__name__} (for a "
-                        "variable exponent write (k * x.log()).exp())")
-    if x < 0 and not float(k).is_integer():
-        raise ValueError(f"a negative base ({x}) to a fractional power ({k}) is not real")
-    if x == 0 and k < 0:
-        raise ValueError(f"0 cannot be raised to a negative power ({k})")
-    if k == 0:
-        return 1.0, 0.0
-    if x == 0 and k < 1:
-        return 0.0, math.inf  # vertical tangent, e.g. sqrt at 0 (PyTorch also gives inf)
-    try:
-        return x**k, k * x ** (k - 1)
-    except OverflowError:
-        raise ValueError(f"{x:g} ** {k} overflows a float") from None
-
-
-def _exponential(base: Any, x: float) -> tuple[float, float]:
-    """``base ** x`` and its slope ``base**x ln(base)`` for a plain-number base > 0."""
-    if base <= 0:
-        raise ValueError(f"a number raised to a Value or Dual power needs a positive base, "
-                         f"got {base}")
-    try:
-        out = base**x
-    except OverflowError:
-        raise ValueError(f"{base:g} ** {x:g} overflows a float") from None
-    return out, out * math.log(base)
-
-
-def _sigmoid(x: float) -> float:
-    # Stable on both sides: exp of a large positive number would overflow.
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-class Value:
+class Value(_Unary):
     """A scalar in a computation graph, with reverse-mode gradients.
 
     ``backward()`` sets the output's grad to 1, resets the intermediate nodes' grads and
@@ -145,46 +180,8 @@ class Value:
             return Value(q, (self,), (-q / self.data,))
         return NotImplemented
 
-    def __pow__(self, k: Any) -> Value:
-        out, slope = _power(self.data, k)
+    def _chain(self, out: float, slope: float) -> Value:  # the ops of _Unary
         return Value(out, (self,), (slope,))
-
-    def __rpow__(self, base: Any) -> Value:  # base ** self
-        if not _is_number(base):
-            return NotImplemented
-        out, slope = _exponential(base, self.data)
-        return Value(out, (self,), (slope,))
-
-    def __neg__(self) -> Value:
-        return Value(-self.data, (self,), (-1.0,))
-
-    def exp(self) -> Value:
-        out = _exp(self.data)
-        return Value(out, (self,), (out,))
-
-    def log(self) -> Value:
-        if self.data <= 0:
-            raise ValueError(f"log needs a positive number, got {self!r}")
-        return Value(math.log(self.data), (self,), (1.0 / self.data,))
-
-    def tanh(self) -> Value:
-        t = math.tanh(self.data)
-        return Value(t, (self,), (1.0 - t * t,))
-
-    def sigmoid(self) -> Value:
-        s = _sigmoid(self.data)
-        return Value(s, (self,), (s * (1.0 - s),))
-
-    def relu(self) -> Value:
-        if self.data > 0:
-            return Value(self.data, (self,), (1.0,))
-        return Value(0.0, (self,), (0.0,))
-
-    def sin(self) -> Value:
-        return Value(math.sin(self.data), (self,), (math.cos(self.data),))
-
-    def cos(self) -> Value:
-        return Value(math.cos(self.data), (self,), (-math.sin(self.data),))
 
     def backward(self) -> None:
         """Fill ``.grad`` of every node this one depends on with ``d self / d node``."""
@@ -226,7 +223,7 @@ def zero_grad(values: Iterable[Value]) -> None:
         v.grad = 0.0
 
 
-class Dual:
+class Dual(_Unary):
     """A dual number ``value + deriv * e`` with ``e**2 = 0``: forward-mode differentiation.
 
     Each op applies the chain rule immediately: ``f(a + a' e) = f(a) + f'(a) a' e``.
@@ -270,44 +267,13 @@ class Dual:
     def __rtruediv__(self, other: Any) -> Dual:
         return _dual(other) / self
 
-    def __pow__(self, k: Any) -> Dual:
-        out, slope = _power(self.value, k)
+    @property
+    def data(self) -> float:
+        """The value, under Value's name: the ops of ``_Unary`` read both engines alike."""
+        return self.value
+
+    def _chain(self, out: float, slope: float) -> Dual:  # the ops of _Unary
         return Dual(out, slope * self.deriv)
-
-    def __rpow__(self, base: Any) -> Dual:
-        if not _is_number(base):
-            return NotImplemented
-        out, slope = _exponential(base, self.value)
-        return Dual(out, slope * self.deriv)
-
-    def __neg__(self) -> Dual:
-        return Dual(-self.value, -self.deriv)
-
-    def exp(self) -> Dual:
-        out = _exp(self.value)
-        return Dual(out, out * self.deriv)
-
-    def log(self) -> Dual:
-        if self.value <= 0:
-            raise ValueError(f"log needs a positive number, got {self!r}")
-        return Dual(math.log(self.value), self.deriv / self.value)
-
-    def tanh(self) -> Dual:
-        t = math.tanh(self.value)
-        return Dual(t, (1.0 - t * t) * self.deriv)
-
-    def sigmoid(self) -> Dual:
-        s = _sigmoid(self.value)
-        return Dual(s, s * (1.0 - s) * self.deriv)
-
-    def relu(self) -> Dual:
-        return Dual(self.value, self.deriv) if self.value > 0 else Dual(0.0, 0.0)
-
-    def sin(self) -> Dual:
-        return Dual(math.sin(self.value), math.cos(self.value) * self.deriv)
-
-    def cos(self) -> Dual:
-        return Dual(math.cos(self.value), -math.sin(self.value) * self.deriv)
 
     def __repr__(self) -> str:
         return f"Dual(value={self.value:.6g}, deriv={self.deriv:.6g})"
