@@ -43,6 +43,7 @@ class _Unary:
     derivative is ``f'(x)`` times the input's."""
 
     __slots__ = ()
+    __array_ufunc__ = None  # numpy scalars defer to the reflected operators
 
     def __neg__(self) -> Value | Dual:
         return self._chain(-self.data, -1.0)
@@ -123,7 +124,6 @@ class Value(_Unary):
     """
 
     __slots__ = ("data", "grad", "_prev", "_local")
-    __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
 
     def __init__(self, data: float, _prev: tuple = (), _local: tuple = ()):
         if type(data) is not float or not math.isfinite(data):  # the fast path: a float
@@ -230,7 +230,6 @@ class Dual(_Unary):
     """
 
     __slots__ = ("value", "deriv")
-    __array_ufunc__ = None
 
     def __init__(self, value: float, deriv: float = 0.0):
         if not (_is_number(value) and _is_number(deriv)):
@@ -268,8 +267,7 @@ class Dual(_Unary):
         return _dual(other) / self
 
     @property
-    def data(self) -> float:
-        """The value, under Value's name: the ops of ``_Unary`` read both engines alike."""
+    def data(self) -> float:  # the value under Value's name, read by the ops of _Unary
         return self.value
 
     def _chain(self, out: float, slope: float) -> Dual:  # the ops of _Unary

@@ -35,23 +35,19 @@ class ChecksumError(RuntimeError):
     """A shipped data file does not have the sha256 recorded in ``mathprog.data``."""
 
 
-def _data_path(name: str) -> Path:
-    for folder in _DATA_DIRS:
-        if (folder / name).is_file():
-            return folder / name
-    searched = ", ".join(str(folder) for folder in _DATA_DIRS)
-    raise FileNotFoundError(f"data file {name!r} not found; searched: {searched}")
-
-
 def _load_npz(name: str) -> dict[str, np.ndarray]:
-    path = _data_path(name)
+    """The arrays of ``name`` from the first of ``_DATA_DIRS`` that has it, sha256-checked."""
+    path = next((folder / name for folder in _DATA_DIRS if (folder / name).is_file()), None)
+    if path is None:
+        searched = ", ".join(str(folder) for folder in _DATA_DIRS)
+        raise FileNotFoundError(f"data file {name!r} not found; searched: {searched}")
     raw = path.read_bytes()
     actual = hashlib.sha256(raw).hexdigest()
     if actual != _SHA256[name]:
         raise ChecksumError(f"checksum mismatch for {path}: expected sha256 {_SHA256[name]}, "
                             f"got {actual}; restore the file from the repository")
     with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
-        return {key: npz[key] for key in npz.files}
+        return dict(npz)
 
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
@@ -88,12 +84,8 @@ def make_moons(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles plus Gaussian ``noise``, rows shuffled.
 
-    Class 0 is ``(cos t, sin t)``, class 1 ``(1 - cos t, 0.5 - sin t)``, t in [0, pi].
-
-    Returns
-    -------
-    X : ndarray of float64, shape (n_samples, 2)
-    y : ndarray of int64, shape (n_samples,), values 0 and 1
+    Returns ``X`` (float64, shape ``(n_samples, 2)``) and the class ``y`` (int64): class 0
+    is ``(cos t, sin t)``, class 1 ``(1 - cos t, 0.5 - sin t)``, t in [0, pi].
     """
     n_samples = check.integer(n_samples, "n_samples", 2)
     noise = check.number(noise, "noise", lo=0.0)

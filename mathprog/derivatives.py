@@ -36,8 +36,7 @@ def optimal_step(method: str, x: Any = 0.0) -> Any:
     """The default step of ``method`` at ``x``: ``OPTIMAL_STEPS[method] * max(1, |x|)``."""
     check.choice(method, "method", tuple(OPTIMAL_STEPS))
     scale = np.maximum(1.0, np.abs(np.asarray(x, dtype=np.float64)))
-    step = OPTIMAL_STEPS[method] * scale
-    return float(step) if step.ndim == 0 else step
+    return _result(OPTIMAL_STEPS[method] * scale)
 
 
 def _point(f: Any, x: Any, h: Any, method: str, sign: float = 1.0,
@@ -50,10 +49,8 @@ def _point(f: Any, x: Any, h: Any, method: str, sign: float = 1.0,
     actual = sign * ((x + sign * step) - x)
     if np.any(actual == 0):
         spacing = float(np.max(np.spacing(np.abs(x))))
-        raise ValueError(
-            f"h = {float(np.min(step)):.3g} is too small at x: x + h rounds back to x "
-            f"(floats there are {spacing:.3g} apart); use a larger h"
-        )
+        raise ValueError(f"h = {float(np.min(step)):.3g} is too small at x: x + h rounds back "
+                         f"to x (floats there are {spacing:.3g} apart); use a larger h")
     return x, actual
 
 
@@ -88,13 +85,9 @@ def forward_difference(f: Callable, x: Any, h: float | None = None) -> Any:
     f : callable
         A real function of one variable, elementwise if ``x`` is an array.
     x : float or array_like
-        Where to differentiate (finite).
+        Where to differentiate (finite); the result is a float or an array shaped like ``x``.
     h : float, optional
         Step (positive); default ``sqrt(eps) * max(1, |x|)``.
-
-    Returns
-    -------
-    float or ndarray
     """
     x, h = _point(f, x, h, "forward")
     return _result((_call(f, x + h) - _call(f, x)) / h)
@@ -164,12 +157,12 @@ def _partials(f: Callable, x: np.ndarray, steps: np.ndarray, scalar_for: str = "
 
 
 def gradient(f: Callable, x: Any, h: float | None = None, *, inplace: bool = False) -> np.ndarray:
-    """Gradient of a scalar ``f`` by central differences, 2 evaluations per entry.
+    """Gradient of a scalar ``f`` by central differences: a float64 array shaped like ``x``.
 
     Parameters
     ----------
     f : callable
-        ``f(x) -> float``.
+        ``f(x) -> float``, called twice per entry of ``x``.
     x : array_like
         Point of any shape, e.g. a weight matrix.
     h : float, optional
@@ -177,11 +170,6 @@ def gradient(f: Callable, x: Any, h: float | None = None, *, inplace: bool = Fal
     inplace : bool, default False
         Perturb ``x`` itself (a writable float64 ndarray), e.g. a layer's weights that ``f``
         reads; restored exactly, even if ``f`` raises.
-
-    Returns
-    -------
-    ndarray
-        ``float64``, same shape as ``x``.
     """
     if inplace and not (isinstance(x, np.ndarray) and x.dtype == np.float64
                         and x.flags.writeable):
