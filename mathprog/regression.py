@@ -45,8 +45,7 @@ def mse_grad(X: Any, y: Any, w: Any, b: float = 0.0) -> tuple[np.ndarray, float]
     """Gradient ``((2/n) X^T r, (2/n) sum(r))`` of :func:`mse` with respect to ``(w, b)``."""
     X, y = _check_xy(X, y)
     r = predict(X, w, b) - y
-    n = len(y)
-    return (2.0 / n) * (X.T @ r), 2.0 * float(r.sum()) / n
+    return (2.0 / len(y)) * (X.T @ r), 2.0 * float(r.sum()) / len(y)
 
 
 def fit_closed_form(X: Any, y: Any) -> tuple[np.ndarray, float]:
