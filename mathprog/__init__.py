@@ -5,22 +5,18 @@ One module per section of the article, e.g. ``from mathprog import derivatives``
 loaded on first use, so ``import mathprog`` stays fast.
 """
 
-from __future__ import annotations
-
 import importlib
 from typing import Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("autodiff", "data", "derivatives", "diagnostics", "exercises", "explorer",
-               "functions", "gradcheck", "integrals", "nn", "ode", "optim", "planted",
-               "plotting", "regression", "training", "widgets")
-
-__all__ = ["__version__", *_SUBMODULES]
+__all__ = ["__version__", "autodiff", "data", "derivatives", "diagnostics", "exercises",
+           "explorer", "functions", "gradcheck", "integrals", "nn", "ode", "optim", "planted",
+           "plotting", "regression", "training", "widgets"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
+    if name in __all__:  # a submodule (__version__ is defined above)
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

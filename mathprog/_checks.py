@@ -8,6 +8,7 @@ parameter's name. Each check returns the value converted (``float``, ``int``, nd
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -79,8 +80,7 @@ def array(value: Any, name: str, *, ndim: int | None = None, dtype: Any = np.flo
     if not empty and a.size == 0:
         raise ValueError(f"{name} is empty (shape {a.shape})")
     if dtype is None:
-        dtype = a.dtype if a.dtype.kind == "f" and a.dtype.itemsize >= 4 else np.float64
-        dtype = np.float64 if a.dtype.itemsize > 8 else dtype
+        dtype = a.dtype if a.dtype in (np.float32, np.float64) else np.float64
     a = a.astype(dtype, copy=False)
     if finite and a.dtype.kind == "f" and not np.isfinite(a).all():
         raise ValueError(f"{name} must be finite (it holds NaN or inf)")
@@ -107,8 +107,7 @@ def generator(rng: Any, name: str = "rng") -> np.random.Generator:
 
 def has(obj: Any, name: str, *attrs: str) -> Any:
     """``obj`` if it has every attribute in ``attrs`` (duck typing), else TypeError."""
-    missing = [a for a in attrs if not hasattr(obj, a)]
-    if missing:
+    if missing := [a for a in attrs if not hasattr(obj, a)]:
         raise TypeError(f"{name} must have {', '.join(attrs)}; {type(obj).__name__} lacks "
                         f"{', '.join(missing)}")
     return obj
@@ -121,12 +120,21 @@ def function(fn: Any, name: str) -> Any:
     return fn
 
 
+def interval(value: Any, name: str, positive: bool = False) -> tuple[float, float]:
+    """A pair of finite numbers ``lo < hi`` (and ``0 < lo`` if ``positive``), as floats."""
+    if not isinstance(value, (Sequence, np.ndarray)) or len(value) != 2:
+        raise TypeError(f"{name} must be a pair (lo, hi), got {value!r}")
+    lo, hi = number(value[0], f"{name}[0]"), number(value[1], f"{name}[1]")
+    if not (lo < hi and (lo > 0 or not positive)):
+        raise ValueError(f"{name} must satisfy {'0 < ' if positive else ''}lo < hi, got {value!r}")
+    return lo, hi
+
+
 def increasing(value: Any, name: str) -> np.ndarray:
     """A non-empty, finite, strictly increasing 1-D float64 array (times, sample points)."""
     a = array(value, name, ndim=1)
-    steps = np.diff(a)
-    if np.any(steps <= 0):
-        k = int(np.argmax(steps <= 0)) + 1
+    if (bad := np.flatnonzero(np.diff(a) <= 0)).size:
+        k = int(bad[0]) + 1
         raise ValueError(f"{name} must be strictly increasing, got {name}[{k}] = {a[k]!r} "
                          f"after {name}[{k - 1}] = {a[k - 1]!r}")
     return a

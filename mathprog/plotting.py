@@ -30,24 +30,6 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
     return ax
 
 
-def _interval(xlim: Any, name: str = "xlim") -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in xlim)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a pair of numbers (lo, hi), got {xlim!r}") from None
-    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-        raise ValueError(f"{name} must be finite with lo < hi, got ({lo}, {hi})")
-    return lo, hi
-
-
-def _window(window: Any) -> Window:
-    try:
-        xw, yw = window
-    except (TypeError, ValueError):
-        raise TypeError(f"window must be ((xmin, xmax), (ymin, ymax)), got {window!r}") from None
-    return _interval(xw, "window[0]"), _interval(yw, "window[1]")
-
-
 def _labelled(data: Any, name: str, ndim: int) -> list[tuple[str | None, np.ndarray]]:
     """A dict label -> array, a list of arrays or one array, as (label, array) pairs."""
     if isinstance(data, Mapping):
@@ -61,12 +43,8 @@ def _labelled(data: Any, name: str, ndim: int) -> list[tuple[str | None, np.ndar
         items = [(None, data)]
     if not items:
         raise ValueError(f"{name} is empty")
-    out = [(label, np.asarray(v, dtype=float)) for label, v in items]
-    for label, arr in out:
-        if arr.ndim != ndim:
-            where = "" if label is None else f"[{label!r}]"
-            raise ValueError(f"{name}{where} must have {ndim} dimension(s), got shape {arr.shape}")
-    return out
+    return [(label, check.array(v, name if label is None else f"{name}[{label!r}]", ndim=ndim,
+                                finite=False, empty=True)) for label, v in items]
 
 
 def on_points(f: Callable, xs: np.ndarray) -> np.ndarray:
@@ -86,19 +64,19 @@ def on_points(f: Callable, xs: np.ndarray) -> np.ndarray:
 def evaluate_grid(f: Callable[[np.ndarray], Any], window: Window,
         resolution: int = 200)-> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``X, Y, Z``, each ``(resolution, resolution)``: a 2-D ``f`` on a grid over ``window``."""
-    (x0, x1), (y0, y1) = _window(window)
+    if not isinstance(window, (Sequence, np.ndarray)) or len(window) != 2:
+        raise TypeError(f"window must be ((xmin, xmax), (ymin, ymax)), got {window!r}")
+    (x0, x1), (y0, y1) = (check.interval(w, f"window[{i}]") for i, w in enumerate(window))
     n = check.integer(resolution, "resolution", 2)
     X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
     return X, Y, on_points(f, np.stack([X, Y]))
 
 
 def function_with_tangent(f: Callable[[float], Any], x0: float, slope: float, *,
-        xlim: tuple[float, float] | None = None, h: float | None = None, ax: Axes | None = None,
-        label: str = "f(x)")-> Axes:
-    """``f`` on ``xlim`` (default ``x0 ± 2``), its tangent of ``slope`` at ``x0`` and, given
-    ``h``, the forward secant through ``x0`` and ``x0 + h``."""
-    x0 = float(x0)
-    lo, hi = _interval(xlim if xlim is not None else (x0 - 2.0, x0 + 2.0))
+        xlim: tuple[float, float], ax: Axes | None = None, label: str = "f(x)")-> Axes:
+    """``f`` on ``xlim`` and its tangent of ``slope`` at ``x0`` (notebooks 01 and 03)."""
+    x0 = check.number(x0, "x0")
+    lo, hi = check.interval(xlim, "xlim")
     ax = _axes(ax)
     xs = np.linspace(lo, hi, 400)
     ax.plot(xs, on_points(f, xs), color="C0", label=label)
@@ -107,15 +85,7 @@ def function_with_tangent(f: Callable[[float], Any], x0: float, slope: float, *,
     ymin, ymax = ax.get_ylim()  # the function's range: the straight lines must not widen it
     y0 = float(f(x0))
     xs = np.array([lo, hi])
-    ax.plot(xs, y0 + slope * (xs - x0), color="C3", lw=1.5,
-            label=f"tangent, slope {slope:.4g}")
-    if h is not None:
-        x1 = x0 + float(h)
-        y1 = float(f(x1))
-        s = (y1 - y0) / float(h)
-        ax.plot(xs, y0 + s * (xs - x0), color="C2", lw=1.2, ls="--",
-                label=f"secant, h = {float(h):.3g}, slope {s:.4g}")
-        ax.plot([x1], [y1], "o", color="C2")
+    ax.plot(xs, y0 + slope * (xs - x0), color="C3", lw=1.5, label=f"tangent, slope {slope:.4g}")
     ax.plot([x0], [y0], "o", color="C3")
     ax.set_ylim(ymin, ymax)
     ax.legend(loc="best", fontsize="small")
@@ -123,19 +93,19 @@ def function_with_tangent(f: Callable[[float], Any], x0: float, slope: float, *,
 
 
 def error_vs_h(hs: ArrayLike, errors: Mapping[str, ArrayLike], *,
-        mark_best: bool | Mapping[str, float] = True, references: Mapping[str, float] | None = None,
-        ax: Axes | None = None, floor: float = 1e-18, legend_loc: str = "best")-> Axes:
+        mark_best: bool = True, references: Mapping[str, float] | None = None,
+        ax: Axes | None = None)-> Axes:
     """Absolute error of derivative estimates against the step h, log-log.
 
     Parameters
     ----------
     hs : array (k,) of positive steps
-    errors : dict label -> array (k,); zeros are drawn at ``floor``
-    mark_best : True (each curve's smallest error), False, or dict label -> h to mark
+    errors : dict label -> array (k,); zeros are drawn at 1e-18
+    mark_best : bool; a dot at each curve's smallest error
     references : dict label -> h, optional; dotted vertical lines, e.g. {"√ε": 1.5e-8}
     """
-    if not isinstance(mark_best, (bool, Mapping)):
-        raise TypeError(f"mark_best must be True, False or a dict label -> h, got {mark_best!r}")
+    if not isinstance(mark_best, (bool, np.bool_)):
+        raise TypeError(f"mark_best must be True or False, got {mark_best!r}")
     ax = _axes(ax, (7.0, 4.5))
     hs = np.asarray(hs, dtype=float)
     if hs.ndim != 1 or np.any(hs <= 0):
@@ -143,29 +113,23 @@ def error_vs_h(hs: ArrayLike, errors: Mapping[str, ArrayLike], *,
     for i, (label, err) in enumerate(_labelled(dict(errors), "errors", 1)):
         if err.shape != hs.shape:
             raise ValueError(f"errors[{label!r}] has shape {err.shape}, hs has {hs.shape}")
-        err = np.maximum(np.abs(err), floor)
+        err = np.maximum(np.abs(err), 1e-18)
         ax.loglog(hs, err, color=f"C{i}", label=label, lw=1.4)
-        if mark_best is True:
+        if mark_best:
             k = int(np.argmin(err))
-        elif isinstance(mark_best, Mapping) and label in mark_best:
-            k = int(np.argmin(np.abs(np.log(hs) - np.log(float(mark_best[label])))))
-        else:
-            continue
-        ax.loglog(hs[k], err[k], "o", color=f"C{i}", ms=7, mec="black", zorder=4)
+            ax.loglog(hs[k], err[k], "o", color=f"C{i}", ms=7, mec="black", zorder=4)
     for j, (label, h) in enumerate((references or {}).items()):
         ax.axvline(float(h), color="0.4", ls=":", lw=1)
-        ax.annotate(label, (float(h), 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(2, -12 - 12 * j), textcoords="offset points", fontsize="small",
-                    color="0.3")
+        ax.annotate(label, (float(h), 1.0), xycoords=("data", "axes fraction"), color="0.3",
+                    xytext=(2, -12 - 12 * j), textcoords="offset points", fontsize="small")
     ax.set(xlabel="step size h", ylabel="absolute error")
     ax.grid(alpha=0.3, which="major")
-    ax.legend(loc=legend_loc, fontsize="small")
+    ax.legend(loc="best", fontsize="small")
     return ax
 
 
-def _levels(Z: np.ndarray, levels: int | ArrayLike, log_levels: bool) -> np.ndarray:
-    if not isinstance(levels, (int, np.integer)):
-        return np.asarray(levels, dtype=float)
+def _levels(Z: np.ndarray, n: int) -> np.ndarray:
+    """``n`` levels, geometric above the minimum: room for the valley floor and the walls."""
     finite = Z[np.isfinite(Z)]
     if finite.size == 0:
         raise ValueError("the function is not finite anywhere in the window")
@@ -173,17 +137,14 @@ def _levels(Z: np.ndarray, levels: int | ArrayLike, log_levels: bool) -> np.ndar
     span = zmax - zmin
     if span <= 0:
         return np.array([zmin])
-    if log_levels:  # geometric above the minimum: room for the valley floor and the walls
-        lo = max(float(np.percentile(finite - zmin, 0.5)), span * 1e-5)
-        return zmin + np.geomspace(lo, span, int(levels))
-    return np.linspace(zmin, zmax, int(levels) + 2)[1:-1]
+    lo = max(float(np.percentile(finite - zmin, 0.5)), span * 1e-5)
+    return zmin + np.geomspace(lo, span, n)
 
 
 def contour_with_paths(f: Callable[[np.ndarray], Any],
         paths: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
-        window: Window | None = None, ax: Axes | None = None, levels: int | ArrayLike = 20,
-        log_levels: bool = True, resolution: int = 200, markers: bool = True,
-        legend: bool = True)-> Axes:
+        window: Window | None = None, ax: Axes | None = None, levels: int = 20,
+        resolution: int = 200)-> Axes:
     """Level sets of a 2-D ``f`` (log-spaced above the minimum) with optimisation paths on top.
 
     Parameters
@@ -191,8 +152,7 @@ def contour_with_paths(f: Callable[[np.ndarray], Any],
     f : callable on points (2,), ideally on stacked grids too; ``f.minimizer`` gets a star
     paths : array (k, 2), list of arrays, or dict label -> array (k, 2); clipped to the window
     window : ((xmin, xmax), (ymin, ymax)); default ``f.window``
-    levels : int or array; how many levels, or the levels
-    markers : bool; a dot at each iterate
+    levels : int; how many levels
     """
     items = _labelled(paths, "paths", 2)
     if any(p.shape[1] != 2 for _, p in items):
@@ -201,24 +161,24 @@ def contour_with_paths(f: Callable[[np.ndarray], Any],
         raise ValueError("window is required: f has no .window")
     ax = _axes(ax, (6.0, 5.0))
     X, Y, Z = evaluate_grid(f, window, resolution)
-    ax.contour(X, Y, Z, levels=_levels(Z, levels, log_levels), cmap="viridis", linewidths=0.8)
+    n = check.integer(levels, "levels", 1)
+    ax.contour(X, Y, Z, levels=_levels(Z, n), cmap="viridis", linewidths=0.8)
     if (m := getattr(f, "minimizer", None)) is not None:
         ax.plot([m[0]], [m[1]], "*", color="black", ms=12, label="minimum", zorder=5)
     ax.set(xlim=(X[0, 0], X[0, -1]), ylim=(Y[0, 0], Y[-1, 0]), xlabel="$x_1$", ylabel="$x_2$")
     colors = ["C3", "C1", "C0", "C4", "C5", "C6", "C2"]
     for i, (label, p) in enumerate(items):
         color = colors[i % len(colors)]
-        ax.plot(p[:, 0], p[:, 1], "-", color=color, lw=1.5, label=label,
-                marker="." if markers else None, ms=4)
+        ax.plot(p[:, 0], p[:, 1], ".-", color=color, lw=1.5, label=label, ms=4)
         ax.plot(p[:1, 0], p[:1, 1], "o", color=color, mec="black", ms=7)
-    if legend and any(label is not None for label, _ in items):
+    if any(label is not None for label, _ in items):
         ax.legend(loc="best", fontsize="small")
     return ax
 
 
 def curves(data: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
         x: ArrayLike | Mapping[str, ArrayLike] | None = None, log: bool = False,
-        ax: Axes | None = None, xlabel: str = "", ylabel: str = "", title: str | None = None,
+        ax: Axes | None = None, xlabel: str = "", ylabel: str = "", title: str = "",
         markers: bool = False, styles: Mapping[str, Mapping[str, Any]] | None = None)-> Axes:
     """Several labelled curves on one Axes; they may differ in length.
 
@@ -244,9 +204,7 @@ def curves(data: Mapping[str, ArrayLike] | Sequence[ArrayLike] | ArrayLike, *,
         ax.plot(xs, y, label=label, **kw)
     if log:
         ax.set_yscale("log")
-    ax.set(xlabel=xlabel, ylabel=ylabel)
-    if title:
-        ax.set_title(title)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
     if any(line.get_label() and not line.get_label().startswith("_") for line in ax.lines):
         ax.legend(loc="best", fontsize="small")

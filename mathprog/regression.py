@@ -15,7 +15,7 @@ import numpy as np
 from mathprog import _checks as check
 
 __all__ = ["GDResult", "LeastSquares", "fit_closed_form", "fit_gd", "mse", "mse_grad", "predict",
-           "standardize", "to_original_units"]
+           "standardize"]
 
 
 def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -45,8 +45,7 @@ def mse_grad(X: Any, y: Any, w: Any, b: float = 0.0) -> tuple[np.ndarray, float]
     """Gradient ``((2/n) X^T r, (2/n) sum(r))`` of :func:`mse` with respect to ``(w, b)``."""
     X, y = _check_xy(X, y)
     r = predict(X, w, b) - y
-    n = len(y)
-    return (2.0 / n) * (X.T @ r), 2.0 * float(r.sum()) / n
+    return (2.0 / len(y)) * (X.T @ r), 2.0 * float(r.sum()) / len(y)
 
 
 def fit_closed_form(X: Any, y: Any) -> tuple[np.ndarray, float]:
@@ -79,20 +78,7 @@ def standardize(X: Any, mean: Any = None,
     return (X - mean) / std, mean, std
 
 
-def to_original_units(w: Any, b: float, mean: Any, std: Any)-> tuple[np.ndarray, float]:
-    """Weights fitted on standardised features, converted back to the raw ones.
-
-    ``w . (x - mean)/std + b = (w/std) . x + (b - sum(w mean/std))``.
-    """
-    w, mean, std = (check.array(v, k, ndim=1) for v, k in ((w, "w"), (mean, "mean"), (std, "std")))
-    if not w.shape == mean.shape == std.shape:
-        raise ValueError(f"w, mean and std must have the same shape, got {w.shape}, "
-                         f"{mean.shape}, {std.shape}")
-    w_raw = w / std
-    return w_raw, check.number(b, "b") - float(w_raw @ mean)
-
-
-@dataclass(repr=False)
+@dataclass
 class GDResult:
     """What :func:`fit_gd` found; unpacks as ``w, b, losses = fit_gd(...)``.
 
@@ -118,9 +104,6 @@ class GDResult:
     def __iter__(self) -> Iterator[Any]:
         return iter((self.weights, self.bias, self.losses))
 
-    def __repr__(self) -> str:
-        return f"GDResult(steps={self.steps}, final loss={self.losses[-1]:.6g}: {self.message})"
-
 
 def fit_gd(X: Any, y: Any, lr: float, epochs: int, batch_size: int | None = None, seed: int = 0,
         *, tol: float | None = None)-> GDResult:
@@ -131,9 +114,8 @@ def fit_gd(X: Any, y: Any, lr: float, epochs: int, batch_size: int | None = None
     X, y : arrays (n, d) and (n,)
     lr : float; the learning rate η
     epochs : int; passes over the data
-    batch_size : int, optional
-        None: full batch; 1: stochastic; else mini-batches, reshuffled every epoch by ``seed``.
-    seed : int
+    batch_size : None (full batch), 1 (stochastic) or m (mini-batches, reshuffled every epoch)
+    seed : int; seeds the reshuffling
     tol : float, optional; stop once the full-data gradient norm is ``<= tol``
 
     A loss that is not finite or exceeds ``1e6 * max(1, L0)`` stops the run as diverged.
@@ -218,7 +200,3 @@ class LeastSquares:
             raise ValueError(f"theta must have shape ({self.dim},), got {theta.shape}")
         r = self.X @ theta[:-1] + theta[-1] - self.y
         return np.append((2.0 / self.n) * (self.X.T @ r), 2.0 * float(r.sum()) / self.n)
-
-    def __repr__(self) -> str:
-        return (f"LeastSquares(n={self.n}, d={self.dim - 1}, L={self.L:.4g}, "
-                f"condition_number={self.condition_number:.4g})")

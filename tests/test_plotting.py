@@ -39,21 +39,24 @@ def test_evaluate_grid_rejects_bad_window():
         plotting.evaluate_grid(Rosenbrock(), ((0, 1), (0, 1)), resolution=1)
 
 
-def test_function_with_tangent_lines_touch_at_x0():
-    x0, h = 1.0, 0.5
-    ax = plotting.function_with_tangent(np.sin, x0, math.cos(x0), h=h)
+def test_function_with_tangent_touches_at_x0():
+    x0 = 1.0
+    ax = plotting.function_with_tangent(np.sin, x0, math.cos(x0), xlim=(-1.0, 3.0))
     tangent = next(line for line in ax.lines if line.get_label().startswith("tangent"))
-    secant = next(line for line in ax.lines if line.get_label().startswith("secant"))
     tx, ty = tangent.get_data()
     slope = (ty[1] - ty[0]) / (tx[1] - tx[0])
     assert slope == pytest.approx(math.cos(x0))
     assert np.interp(x0, tx, ty) == pytest.approx(math.sin(x0))
-    sx, sy = secant.get_data()
-    assert (sy[1] - sy[0]) / (sx[1] - sx[0]) == pytest.approx(
-        (math.sin(x0 + h) - math.sin(x0)) / h)
-    # without h: no secant
-    ax2 = plotting.function_with_tangent(np.sin, x0, math.cos(x0))
-    assert not any(line.get_label().startswith("secant") for line in ax2.lines)
+    assert ax.get_xlim() == (-1.0, 3.0)
+
+
+def test_function_with_tangent_rejects_bad_xlim():
+    with pytest.raises(ValueError, match=r"^xlim\b"):
+        plotting.function_with_tangent(np.sin, 0.0, 1.0, xlim=(1.0, -1.0))
+    with pytest.raises(TypeError, match=r"^xlim\b"):
+        plotting.function_with_tangent(np.sin, 0.0, 1.0, xlim=5.0)
+    with pytest.raises(TypeError, match=r"^xlim\[1\]"):
+        plotting.function_with_tangent(np.sin, 0.0, 1.0, xlim=(0.0, "1"))
 
 
 def test_error_vs_h_marks_each_methods_best_step():
@@ -67,8 +70,6 @@ def test_error_vs_h_marks_each_methods_best_step():
         k = int(np.argmin(err))
         assert line.get_xdata()[0] == hs[k]
     assert [t.get_text() for t in ax.texts] == ["√ε"]
-    ax = plotting.error_vs_h(hs, errors, mark_best={"central": 1e-5})  # the step nearest 1e-5
-    assert [line.get_xdata()[0] for line in ax.lines if line.get_marker() == "o"] == [hs[7]]
     ax = plotting.error_vs_h(hs, errors, mark_best=False)
     assert not any(line.get_marker() == "o" for line in ax.lines)
 
@@ -80,12 +81,12 @@ def test_error_vs_h_rejects_bad_input():
     with pytest.raises(ValueError, match="'a'"):
         plotting.error_vs_h(hs, {"a": hs[:2]})
     with pytest.raises(TypeError, match="mark_best"):
-        plotting.error_vs_h(hs, {"a": hs}, mark_best=["a"])
+        plotting.error_vs_h(hs, {"a": hs}, mark_best={"a": 1e-2})
 
 
 def test_error_vs_h_draws_zero_error_at_floor():
     hs = np.logspace(-3, -1, 3)
-    ax = plotting.error_vs_h(hs, {"exact": np.zeros(3)}, floor=1e-18)
+    ax = plotting.error_vs_h(hs, {"exact": np.zeros(3)})
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), 1e-18)
 
 
@@ -127,7 +128,7 @@ def test_contour_with_paths_rejects_bad_paths():
         plotting.contour_with_paths(f, 42)
 
 
-def test_contour_log_levels_are_geometric_above_the_minimum():
+def test_contour_levels_are_geometric_above_the_minimum():
     f = Rosenbrock()
     ax = plotting.contour_with_paths(f, f.x0[None, :], levels=10)
     levels = np.asarray(ax.collections[0].levels)
@@ -135,6 +136,8 @@ def test_contour_log_levels_are_geometric_above_the_minimum():
     assert np.all(gaps > 0)
     ratios = (levels[2:] - levels[0]) / (levels[1:-1] - levels[0])
     assert np.all(ratios > 1.0)
+    with pytest.raises(TypeError, match="levels"):
+        plotting.contour_with_paths(f, f.x0[None, :], levels=[1.0, 2.0])
 
 
 def test_curves_log_scale_ragged_and_non_finite():
@@ -154,7 +157,9 @@ def test_curves_log_scale_ragged_and_non_finite():
 def test_curves_rejects_mismatched_x():
     with pytest.raises(ValueError, match=r"^x\b"):
         plotting.curves({"a": [1.0, 2.0, 3.0]}, x=[0.0, 1.0])
-    with pytest.raises(ValueError, match="dimension"):
+    with pytest.raises(ValueError, match=r"^data\['a'\] must be 1-D"):
         plotting.curves({"a": [[1.0, 2.0]]})
+    with pytest.raises(TypeError, match=r"^data\b"):
+        plotting.curves(["a", "b"])
 
 
