@@ -133,17 +133,15 @@ class GradCheckReport:
         return len(self.checks)
 
     def summary(self) -> str:
-        """One line: PASSED, INCONCLUSIVE (skipped checks) or FAILED with the suspect."""
+        """One line: PASSED, INCONCLUSIVE (some check skipped) or FAILED with the suspect."""
         s, n_skip = self.suspect, sum(c.skipped for c in self.checks)
         skip = f" ({n_skip} skipped: every entry at a kink)" if n_skip else ""
-        if s is None:
-            worst = max((c.max_rel_error for c in self.checks if not c.skipped), default=0.0)
-            word = "PASSED" if self.passed else "INCONCLUSIVE"
-            return (f"{word}: {len(self.checks) - n_skip} checks{skip}, largest relative error "
-                    f"{worst:.1e}")
-        return (f"FAILED: {len(self.failures)} of {len(self.checks)} checks{skip}; most "
-                f"downstream failure: {s.layer} ({s.kind}) {s.name}, relative error "
-                f"{s.max_rel_error:.1e}, scale {s.scale:+.3f}")
+        if s is not None:
+            return (f"FAILED: {len(self.failures)} of {len(self.checks)} checks{skip}; most "
+                    f"downstream failure: {s.label} ({s.kind})")
+        word = "PASSED" if self.passed else "INCONCLUSIVE"
+        return (f"{word}: {len(self.checks) - n_skip} checks{skip}, every relative error at most "
+                f"{self.checks[0].threshold:g}")
 
     def table(self) -> str:
         rows = [["layer", "type", "param", "shape", "checked", "kinks", "max rel err",
