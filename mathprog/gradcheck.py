@@ -247,7 +247,7 @@ def check_gradients(model: Any, loss: Any, X: Any, y: Any, *, h: float | None = 
     y = np.asarray(y)
     if y.shape[:1] != Xc.shape[:1]:
         raise ValueError(f"y must have one entry per row of X ({len(Xc)}), got shape {y.shape}")
-    pred = np.array(model.forward(Xc))  # a copy: the loss's own check perturbs it
+    pred = np.array(model.forward(Xc), dtype=np.float64)  # a copy: the loss check perturbs it
     value = float(loss.forward(pred, y))
     if not math.isfinite(value):
         raise ValueError(f"X, y: the loss is not finite at this batch ({value!r})")
