@@ -1,18 +1,14 @@
-"""Planted bugs for gradient checking: each is a correct layer or loss with one line wrong.
-
-Notebook 08 and ``tests/test_gradcheck.py`` plant them in a model (:func:`with_bug`) to show
-that :func:`mathprog.gradcheck.check_gradients` catches each and names where it is.
+"""Planted bugs for notebook 08 and tests/test_gradcheck.py: each a correct ``nn.Linear`` or
+loss with one line wrong, which :func:`mathprog.gradcheck.check_gradients` catches and locates.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 
 from mathprog import nn
 
-__all__ = ["ForgottenBias", "MissingMean", "MissingTranspose", "WrongSignSoftmax", "with_bug"]
+__all__ = ["ForgottenBias", "MissingMean", "MissingTranspose", "WrongSignSoftmax"]
 
 
 class MissingTranspose(nn.Linear):
@@ -52,12 +48,3 @@ class MissingMean(nn.SoftmaxCrossEntropy):
         grad[np.arange(len(grad)), self.target] -= 1
         return grad  # BUG: should be grad / N
 
-
-def with_bug(model: nn.Sequential, index: int, cls: type) -> nn.Sequential:
-    """``model`` with layer ``index`` re-classed to the buggy ``cls`` (same weights)."""
-    layer: Any = model.layers[index]
-    if not isinstance(layer, cls.__mro__[1]):
-        raise TypeError(f"cls: {cls.__name__} replaces a {cls.__mro__[1].__name__}, layer "
-                        f"{index} is a {type(layer).__name__}")
-    layer.__class__ = cls
-    return model

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mathprog import derivatives, gradcheck, nn, planted
+from mathprog import derivatives, nn, planted
 from mathprog.gradcheck import check_gradients, relative_error
 
 # --------------------------------------------------------------------------- fixtures
@@ -27,7 +27,10 @@ def make_batch(n=4, seed=1, dtype=np.float64):
     return X, y
 
 
-# Planted bugs live in mathprog.planted (one home, shared with notebook 08).
+def plant(model, index, cls):
+    """``model`` with layer ``index`` re-classed to a planted bug of mathprog.planted."""
+    model.layers[index].__class__ = cls
+    return model
 
 
 # --------------------------------------------------------------------------- relative_error
@@ -90,7 +93,7 @@ def test_correct_model_passes(activation):
         assert c.scale == pytest.approx(1.0, abs=1e-6)
         assert c.threshold == 1e-6  # the documented float64 threshold
     w = report["0.W"]
-    assert (w.layer, w.kind, w.name, w.shape, w.dtype) == ("0", "Linear", "W", (6, 5), "float64")
+    assert (w.layer, w.kind, w.name, w.shape) == ("0", "Linear", "W", (6, 5))
     assert w.n_checked == 30
     assert "PASSED" in str(report)
 
@@ -145,27 +148,12 @@ def test_numeric_gradients_come_from_derivatives(monkeypatch):
     assert len(calls) == 8  # one call per checked array
 
 
-def test_sampling_entries_and_selecting_params():
-    X, y = make_batch()
-    model = make_model()
-    report = check_gradients(
-        model, nn.SoftmaxCrossEntropy(), X, y, max_entries_per_param=4, params=["0.W", "4.b"]
-    )
-    assert [c.label for c in report] == ["0.W", "4.b"]
-    assert [c.n_checked for c in report] == [4, 3]
-    assert report.passed
-    again = check_gradients(
-        model, nn.SoftmaxCrossEntropy(), X, y, max_entries_per_param=4, params=["0.W", "4.b"]
-    )
-    assert report["0.W"].worst_index == again["0.W"].worst_index
-
-
 # --------------------------------------------------------------------------- planted bugs
 
 
 def test_missing_transpose_in_input_gradient_is_localised():
     X, y = make_batch()
-    model = planted.with_bug(make_model(), 2, planted.MissingTranspose)
+    model = plant(make_model(), 2, planted.MissingTranspose)
     report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
     assert not report.passed
     failed = {c.label for c in report.failures}
@@ -181,7 +169,7 @@ def test_missing_transpose_in_input_gradient_is_localised():
 @pytest.mark.parametrize("index", [0, 2, 4])
 def test_forgotten_bias_gradient_is_localised(index):
     X, y = make_batch()
-    model = planted.with_bug(make_model(), index, planted.ForgottenBias)
+    model = plant(make_model(), index, planted.ForgottenBias)
     report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
     assert [c.label for c in report.failures] == [f"{index}.b"]
     bad = report.suspect
@@ -217,21 +205,12 @@ def test_missing_one_over_n_is_localised():
     assert "missing division" in report.diagnosis
 
 
-def test_loss_bug_without_loss_check_points_past_last_layer():
-    X, y = make_batch()
-    layers = ["input.X", "0.W", "0.b", "2.W", "2.b", "4.W", "4.b"]  # all but "loss.input"
-    report = check_gradients(make_model(), planted.WrongSignSoftmax(), X, y, params=layers)
-    assert report.suspect.label == "4.b"
-    assert "loss's backward (not checked)" in report.diagnosis
-
-
-def test_bug_in_first_layer_input_gradient_needs_the_input_check():
+def test_bug_in_first_layer_input_gradient_is_caught_by_the_input_check():
     X = np.random.default_rng(0).standard_normal((4, 5))
     y = np.array([0, 1, 2, 0])
     rng = np.random.default_rng(0)
     model = nn.Sequential(nn.Linear(5, 5, rng=rng), nn.Tanh(), nn.Linear(5, 3, rng=rng))
-    model = planted.with_bug(model, 0, planted.MissingTranspose)
-    assert check_gradients(model, nn.SoftmaxCrossEntropy(), X, y, check_input=False).passed
+    model = plant(model, 0, planted.MissingTranspose)
     report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
     assert [c.label for c in report.failures] == ["input.X"]
 
@@ -299,7 +278,7 @@ def test_no_wrapper_is_left_on_the_relus_and_the_model_is_untouched():
 
 def test_skipping_kinks_still_catches_bugs():
     model, X, y = relu_model_at_kink()
-    planted.with_bug(model, 4, planted.ForgottenBias)
+    plant(model, 4, planted.ForgottenBias)
     report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
     assert [c.label for c in report.failures] == ["4.b"]
 
@@ -319,7 +298,6 @@ def test_float32_models_are_checked_in_a_float64_copy():
     model = make_model(dtype=np.float32)
     report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y)
     assert report.passed, report
-    assert all(c.dtype == "float64" for c in report)
     assert all(p.dtype == np.float32 for p in model.params)  # the model itself is unchanged
     assert "float64 copy" in report.note
 
@@ -338,37 +316,8 @@ def test_a_model_of_mixed_dtypes_is_checked_in_float64():
     model = nn.Sequential(nn.Linear(6, 5, rng=0), nn.Tanh(),
                           nn.Linear(5, 3, rng=1, dtype=np.float32))
     report = check_gradients(model, ScaledCE(), X, y)
-    assert all(c.dtype == "float64" for c in report)
+    assert "float64 copy" in report.note
     assert report.suspect.label == "loss.input"  # the 1% bug float32 would hide
-
-
-def test_in_its_own_dtype_float32_is_nearly_blind():
-    # float64=False checks float32 arithmetic with float32's step and threshold: the 1% bug
-    # passes there, which is why the float64 copy is the default.
-    X, y = make_batch(dtype=np.float32)
-    report = check_gradients(make_model(dtype=np.float32), ScaledCE(), X, y, float64=False)
-    assert all(c.dtype == "float32" for c in report)
-    assert report["loss.input"].threshold == gradcheck.DEFAULT_THRESHOLDS["float32"]
-    assert report.passed
-
-
-def test_float32_with_a_float64_step_is_noise():
-    # h = 6e-6 is below float32's resolution of the loss: the differences are mostly noise.
-    X, y = make_batch(dtype=np.float32)
-    model = make_model(dtype=np.float32)
-    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y, h=6e-6, atol=0.0,
-                             float64=False)
-    assert not report.passed
-
-
-def test_float32_catches_gross_bugs_in_its_own_dtype():
-    X, y = make_batch(dtype=np.float32)
-    report = check_gradients(make_model(dtype=np.float32), planted.WrongSignSoftmax(), X, y,
-                             float64=False)
-    assert report.suspect.label == "loss.input"
-    model = planted.with_bug(make_model(dtype=np.float32), 2, planted.ForgottenBias)
-    report = check_gradients(model, nn.SoftmaxCrossEntropy(), X, y, float64=False)
-    assert [c.label for c in report.failures] == ["2.b"]
 
 
 # --------------------------------------------------------------------------- errors
@@ -389,16 +338,8 @@ def test_bad_inputs():
         check_gradients(model, loss, X, y, h="small")
     with pytest.raises(ValueError, match="threshold"):
         check_gradients(model, loss, X, y, threshold=-1.0)
-    with pytest.raises(ValueError, match="atol"):
-        check_gradients(model, loss, X, y, atol=-1.0)
-    with pytest.raises(ValueError, match=r"^max_entries_per_param\b"):
-        check_gradients(model, loss, X, y, max_entries_per_param=0)
-    with pytest.raises(TypeError, match="max_entries_per_param"):
-        check_gradients(model, loss, X, y, max_entries_per_param=2.5)
-    with pytest.raises(ValueError, match="unknown labels"):
-        check_gradients(model, loss, X, y, params=["9.W"])
-    with pytest.raises(ValueError, match="unknown labels"):  # a list of labels, not one str
-        check_gradients(model, loss, X, y, params="0.W")
+    with pytest.raises(TypeError, match="threshold"):
+        check_gradients(model, loss, X, y, threshold="loose")
     with pytest.raises(ValueError, match=r"^X\b"):
         check_gradients(model, loss, np.full_like(X, np.nan), y)
     with pytest.raises(ValueError, match=r"^X\b"):
