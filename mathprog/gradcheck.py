@@ -19,7 +19,7 @@ from mathprog import _checks as check
 from mathprog import derivatives
 from mathprog.nn import ReLU, named_layers
 
-__all__ = ["GradCheck", "GradCheckReport", "check_gradients", "relative_error"]
+__all__ = ["GradCheck", "GradCheckReport", "check_function", "check_gradients", "relative_error"]
 
 
 def relative_error(a: Any, b: Any, *, floor: float | None = None) -> Any:
@@ -279,3 +279,23 @@ def check_gradients(model: Any, loss: Any, X: Any, y: Any, *, h: float | None = 
     note = f"gradient check on {len(Xc)} samples (float64: h = {steps}{copy})"
     layers = [(lab, type(m).__name__) for lab, m in named_layers(model)]
     return GradCheckReport(checks, note, layers, skip_kinks)
+
+
+def check_function(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], Any], x: Any,
+                   *, h: float | None = None, threshold: float = 1e-6) -> GradCheck:
+    """Compare a claimed gradient ``grad(x)`` of a scalar ``f`` with central differences at
+    ``x`` (float64); one :class:`GradCheck` labelled ``"f.x"``."""
+    check.function(f, "f")
+    check.function(grad, "grad")
+    x = check.array(x, "x")
+    h, threshold = check.optional(check.positive, h, "h"), check.positive(threshold, "threshold")
+    analytic = check.array(grad(x.copy()), "grad(x)", finite=False)
+    if analytic.shape != x.shape:
+        raise ValueError(f"grad(x) must have the shape of x, {x.shape}, got {analytic.shape}")
+    value = float(f(x.copy()))
+    step = h if h is not None else derivatives.OPTIMAL_STEPS["central"]
+    noise = 10.0 * derivatives.EPS * max(1.0, abs(value)) / step
+    numeric = derivatives.gradient(f, x.copy(), h)
+    return _compare(("f", getattr(f, "__name__", type(f).__name__), "x"), analytic,
+                    np.asarray(numeric, dtype=np.float64), np.zeros(x.shape, dtype=bool), True,
+                    threshold, noise)

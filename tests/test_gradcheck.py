@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mathprog import derivatives, nn, planted
+from mathprog import derivatives, gradcheck, nn, planted
 from mathprog.gradcheck import check_gradients, relative_error
 
 # --------------------------------------------------------------------------- fixtures
@@ -348,3 +348,47 @@ def test_bad_inputs():
         check_gradients(nn.Sequential(nn.ReLU()), loss, X, y)
 
 
+
+
+# check_function (issue 5): a plain function's claimed gradient against central differences.
+
+def _cubic(x: np.ndarray) -> float:
+    return float(np.sum(x**3) + x[0] * x[-1])
+
+
+def _cubic_grad(x: np.ndarray) -> np.ndarray:
+    g = 3 * x**2
+    g[0] += x[-1]
+    g[-1] += x[0]
+    return g
+
+
+def test_check_function_passes_a_right_gradient_and_catches_a_wrong_one():
+    x = np.array([1.0, -2.0, 0.5])
+    right = gradcheck.check_function(_cubic, _cubic_grad, x)
+    assert right.passed and right.max_rel_error < 1e-8 and right.label == "f.x"
+
+    def forgot_cross_term(z: np.ndarray) -> np.ndarray:
+        return 3 * z**2
+
+    wrong = gradcheck.check_function(_cubic, forgot_cross_term, x)
+    assert not wrong.passed and wrong.worst_index in {(0,), (2,)}
+
+    def one_percent_off(z: np.ndarray) -> np.ndarray:
+        return 1.01 * _cubic_grad(z)
+
+    scaled = gradcheck.check_function(_cubic, one_percent_off, x)
+    assert not scaled.passed and abs(scaled.scale - 1.01) < 1e-6
+
+
+def test_check_function_rejects_bad_input():
+    with pytest.raises(TypeError, match="^f"):
+        gradcheck.check_function(3, _cubic_grad, [1.0])
+    with pytest.raises(TypeError, match="^grad"):
+        gradcheck.check_function(_cubic, None, [1.0])
+    with pytest.raises(ValueError, match=r"^grad\(x\)"):
+        gradcheck.check_function(_cubic, lambda z: z[:1], [1.0, 2.0])
+    with pytest.raises(ValueError, match="^x"):
+        gradcheck.check_function(_cubic, _cubic_grad, [np.nan, 1.0])
+    with pytest.raises(ValueError, match="^threshold"):
+        gradcheck.check_function(_cubic, _cubic_grad, [1.0], threshold=0)
