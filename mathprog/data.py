@@ -14,7 +14,7 @@ import numpy as np
 from mathprog import _checks as check
 
 __all__ = ["DIABETES_FEATURES", "ChecksumError", "load_co2", "load_diabetes", "load_digits",
-           "make_moons", "train_test_split"]
+           "make_linear", "make_moons", "make_spirals", "train_test_split"]
 
 DIABETES_FEATURES = ("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")
 """Column names of ``load_diabetes()[0]``; ``DIABETES_FEATURES.index("bmi") == 2``."""
@@ -79,6 +79,25 @@ def load_diabetes() -> tuple[np.ndarray, np.ndarray]:
     return arrays["X"].astype(np.float64), arrays["y"].astype(np.float64)
 
 
+def make_linear(n_samples: int, n_features: int = 1, noise: float = 0.1, seed: int | None = 0,
+                *, return_params: bool = False) -> tuple[np.ndarray, ...]:
+    """``y = X @ w + b + noise * e`` with ``X``, ``e`` standard normal, each ``|w_j|`` in [1, 3)
+    with a random sign and ``b`` in [-1, 1].
+
+    Returns ``X`` (n_samples, n_features) and ``y`` (n_samples,), float64; with
+    ``return_params=True`` also the true ``w`` and ``b``, to compare a fit against.
+    """
+    n_samples = check.integer(n_samples, "n_samples", 1)
+    n_features = check.integer(n_features, "n_features", 1)
+    noise = check.number(noise, "noise", lo=0.0)
+    rng = check.generator(seed, "seed")
+    w = rng.uniform(1.0, 3.0, n_features) * rng.choice([-1.0, 1.0], n_features)
+    b = float(rng.uniform(-1.0, 1.0))
+    X = rng.standard_normal((n_samples, n_features))
+    y = X @ w + b + noise * rng.standard_normal(n_samples)
+    return (X, y, w, b) if return_params else (X, y)
+
+
 def make_moons(
     n_samples: int, noise: float = 0.1, seed: int | None = 0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -96,6 +115,27 @@ def make_moons(
     X[n0:] = [1.0, 0.5] - X[n0:]
     y = (np.arange(n_samples) >= n0).astype(np.int64)
     X = X + noise * rng.standard_normal(X.shape)
+    order = rng.permutation(n_samples)
+    return X[order], y[order]
+
+
+def make_spirals(n_samples: int, n_classes: int = 3, noise: float = 0.2,
+                 seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
+    """CS231n's interleaved spiral arms, one per class, rows shuffled.
+
+    Arm k: radius r from 0 to 1, angle ``4 (r + k)`` plus Gaussian ``noise`` (radians), the point
+    ``r (sin angle, cos angle)``. Returns ``X`` (float64, (n_samples, 2)) and ``y`` (int64).
+    """
+    n_classes = check.integer(n_classes, "n_classes", 2)
+    n_samples = check.integer(n_samples, "n_samples", n_classes)
+    noise = check.number(noise, "noise", lo=0.0)
+    rng = check.generator(seed, "seed")
+    sizes = np.full(n_classes, n_samples // n_classes)
+    sizes[: n_samples % n_classes] += 1
+    y = np.repeat(np.arange(n_classes, dtype=np.int64), sizes)
+    r = np.concatenate([np.linspace(0.0, 1.0, size) for size in sizes])  # 0 centre, 1 tip
+    angle = 4.0 * (r + y) + noise * rng.standard_normal(n_samples)
+    X = np.column_stack([r * np.sin(angle), r * np.cos(angle)])
     order = rng.permutation(n_samples)
     return X[order], y[order]
 

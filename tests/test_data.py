@@ -116,12 +116,41 @@ def test_make_moons_shapes_balance_and_geometry():
     assert not np.array_equal(y, np.sort(y))  # rows are shuffled
 
 
+def test_make_linear_shapes_and_true_parameters():
+    X, y, w, b = data.make_linear(200, n_features=3, noise=0.0, seed=4, return_params=True)
+    assert X.shape == (200, 3) and y.shape == (200,) and w.shape == (3,)
+    assert X.dtype == y.dtype == np.float64 and isinstance(b, float)
+    np.testing.assert_allclose(y, X @ w + b, rtol=1e-14, atol=1e-14)
+    assert np.all((1 <= np.abs(w)) & (np.abs(w) < 3)) and -1 <= b <= 1
+    X2, y2 = data.make_linear(200, n_features=3, noise=0.0, seed=4)
+    np.testing.assert_array_equal(X, X2)
+    np.testing.assert_array_equal(y, y2)
+
+
+def test_make_linear_noise_has_the_requested_scale():
+    X, y, w, b = data.make_linear(20_000, noise=0.5, seed=1, return_params=True)
+    assert np.std(y - (X @ w + b)) == pytest.approx(0.5, rel=0.03)
+
+
+def test_make_spirals_shapes_classes_and_arms():
+    X, y = data.make_spirals(301, n_classes=4, noise=0.0, seed=2)
+    assert X.shape == (301, 2) and X.dtype == np.float64 and y.dtype == np.int64
+    assert sorted(np.bincount(y).tolist()) == [75, 75, 75, 76]
+    r = np.hypot(*X.T)
+    assert np.all(r <= 1.0 + 1e-12)
+    angle = np.arctan2(X[:, 0], X[:, 1])  # noise 0: on arm k the angle is 4 (r + k), mod 2 pi
+    np.testing.assert_allclose(np.cos(angle - 4 * (r + y))[r > 1e-9], 1.0, atol=1e-9)
+    assert not np.array_equal(y, np.sort(y))
+
+
 @pytest.mark.parametrize(
     "make",
     [
+        lambda seed: data.make_linear(50, 2, seed=seed),
         lambda seed: data.make_moons(50, seed=seed),
+        lambda seed: data.make_spirals(50, seed=seed),
     ],
-    ids=["moons"],
+    ids=["linear", "moons", "spirals"],
 )
 def test_generators_are_deterministic_per_seed(make):
     a, b, c = make(0), make(0), make(1)
@@ -161,6 +190,16 @@ def test_split_rounds_test_size_up_and_keeps_dtypes():
 @pytest.mark.parametrize(
     ("call", "error", "pattern"),
     [
+        (lambda: data.make_linear(0), ValueError, "n_samples"),
+        (lambda: data.make_linear(10.0), TypeError, "n_samples"),
+        (lambda: data.make_linear(10, n_features=0), ValueError, "n_features"),
+        (lambda: data.make_linear(10, noise=float("nan")), ValueError, "noise"),
+        (lambda: data.make_linear(10, noise="0.1"), TypeError, "noise"),
+        (lambda: data.make_linear(10, seed=1.5), TypeError, "seed"),
+        (lambda: data.make_spirals(2, n_classes=3), ValueError, "n_samples"),
+        (lambda: data.make_spirals(10, n_classes=1), ValueError, "n_classes"),
+        (lambda: data.make_spirals(10, n_classes=2.0), TypeError, "n_classes"),
+        (lambda: data.make_spirals(10, noise=-0.5), ValueError, "noise"),
         (lambda: data.make_moons(1), ValueError, "n_samples"),
         (lambda: data.make_moons(-1), ValueError, "n_samples"),
         (lambda: data.make_moons(10, noise=-1), ValueError, "noise"),
