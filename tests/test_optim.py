@@ -308,6 +308,15 @@ def test_repr_shows_hyperparameters():
 QUAD = Quadratic([[3.0, 1.0], [1.0, 2.0]], [1.0, 1.0])
 
 
+class HalfStep:  # x <- x - g / 2: an optimizer written from outside the package
+    def reset(self):
+        self.calls = 0
+
+    def step(self, params, grads):
+        self.calls += 1
+        params[0] -= 0.5 * grads[0]
+
+
 def test_minimize_records_a_finite_path():
     t = minimize(QUAD, QUAD.grad, QUAD.x0, SGD(0.1), steps=50)
     assert isinstance(t, Trajectory)
@@ -431,13 +440,26 @@ def test_bad_arguments_to_minimize():
         minimize(QUAD, QUAD.grad, QUAD.x0, SGD(0.1), tol=0.0)
     with pytest.raises(ValueError, match=r"^blowup\b"):
         minimize(QUAD, QUAD.grad, QUAD.x0, SGD(0.1), blowup=-1.0)
-    with pytest.raises(ValueError, match=r"^grad\(x0\) must return real numbers shaped like x0"):
+    with pytest.raises(ValueError, match=r"^grad\(x0\) must be real numbers shaped like x0"):
         minimize(QUAD, lambda x: np.zeros(3), QUAD.x0, SGD(0.1))
     for wrong in (np.array(["a", "b"]), np.zeros(2, dtype=complex)):
         with pytest.raises(TypeError, match=r"^grad\(x0\)"):
             minimize(QUAD, lambda x, w=wrong: w, QUAD.x0, SGD(0.1))
     with pytest.raises(ValueError, match="f or grad is not finite at x0"):
         minimize(lambda x: math.inf, QUAD.grad, QUAD.x0, SGD(0.1))
+
+
+@pytest.mark.parametrize("later, exc", [(np.zeros(3), ValueError),
+                                        (np.zeros(2, complex), TypeError)])
+def test_a_grad_that_goes_wrong_after_x0_is_refused(later, exc):
+    calls = []
+
+    def grad(x):
+        calls.append(1)
+        return QUAD.grad(x) if len(calls) == 1 else later
+
+    with pytest.raises(exc, match=r"^grad\(x\) must be real numbers shaped like x \(2,\)"):
+        minimize(QUAD, grad, QUAD.x0, HalfStep(), steps=3)
 
 
 @given(st.floats(0.5, 10.0), st.floats(0.05, 1.0), st.floats(-1.0, 1.0),
@@ -482,14 +504,6 @@ def test_a_row_of_learning_rates_sweeps_columns_in_one_go(name):
 
 
 def test_minimize_takes_any_object_with_reset_and_step():
-    class HalfStep:  # x <- x - g / 2, written from outside the package
-        def reset(self):
-            self.calls = 0
-
-        def step(self, params, grads):
-            self.calls += 1
-            params[0] -= 0.5 * grads[0]
-
     opt = HalfStep()
     t = minimize(QUAD, QUAD.grad, QUAD.x0, opt, steps=3)
     x = QUAD.x0.copy()
