@@ -37,8 +37,7 @@ def _real_like(g: Any, like: np.ndarray, name: str, like_name: str) -> np.ndarra
 class Optimizer:
     """Base class: ``step`` checks its arguments; subclasses write ``_update(p, g, state)``.
 
-    ``state`` holds one dict per array, of zero arrays named by ``_buffers`` (made on the first
-    step); ``t`` counts the steps.
+    ``state``: per array, a dict of the zero-initialised ``_buffers``; ``t`` counts the steps.
     """
 
     _buffers: tuple[str, ...] = ()
@@ -82,14 +81,6 @@ class Optimizer:
             raise ValueError("params lists the same array twice: it would be updated twice")
         self._params = list(params)  # kept alive, so their ids are not reused
         self.state = [{k: np.zeros_like(p) for k in self._buffers} for p in params]
-
-    def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v:g}" for k, v in vars(self).items()
-                         if not k.startswith("_") and k not in ("t", "state"))
-        return f"{type(self).__name__}({args})"
 
 
 class SGD(Optimizer):
@@ -190,10 +181,7 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 
 
 def make_optimizer(name: str, lr: float, beta: float | None = None) -> Optimizer:
-    """An optimizer by name (a key of ``OPTIMIZERS``, any case).
-
-    ``beta`` is Momentum's and Nesterov's ``beta`` and Adam's ``beta1``; an error elsewhere.
-    """
+    """An optimizer by name (any case); ``beta``: momentum's, nesterov's, or adam's ``beta1``."""
     key = check.choice(name.lower() if isinstance(name, str) else name, "name", tuple(OPTIMIZERS))
     if beta is None:
         return OPTIMIZERS[key](lr)
@@ -204,12 +192,10 @@ def make_optimizer(name: str, lr: float, beta: float | None = None) -> Optimizer
 
 @dataclass(repr=False)
 class Trajectory:
-    """The path of ``minimize``, one row per recorded step (row 0 = the start).
+    """The path of ``minimize``: ``xs`` (k+1, n), ``losses``, ``grad_norms`` (k+1,); row 0 = x0.
 
-    ``xs`` (k+1, n) holds the iterates (finite ones only), ``losses`` and ``grad_norms`` (k+1,)
-    their values; ``diverged_at`` and ``diverged_value`` give the step and loss a divergence
-    stopped at (a non-finite step is not recorded), ``converged_at`` the first step whose
-    gradient norm is ``<= tol``; ``message`` says which.
+    ``diverged_at`` and ``diverged_value`` are the step and loss a divergence stopped at (a
+    non-finite step is not recorded), ``converged_at`` the step whose gradient norm is ``<= tol``.
     """
 
     xs: np.ndarray
@@ -225,11 +211,6 @@ class Trajectory:
     def steps(self) -> int:
         """``len(xs) - 1``."""
         return len(self.xs) - 1
-
-    @property
-    def x(self) -> np.ndarray:
-        """The last iterate."""
-        return self.xs[-1]
 
     def __repr__(self) -> str:
         return f"Trajectory(steps={self.steps}, final loss={self.losses[-1]:.4g}: {self.message})"

@@ -298,11 +298,6 @@ def test_make_optimizer_errors():
         make_optimizer("momentum", 0.1, beta=1.0)
 
 
-def test_repr_shows_hyperparameters():
-    assert repr(Adam()) == "Adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-08)"
-    assert repr(Momentum(0.1, 0.5)) == "Momentum(lr=0.1, beta=0.5)"
-
-
 # ---------------------------------------------------------------- minimize
 
 QUAD = Quadratic([[3.0, 1.0], [1.0, 2.0]], [1.0, 1.0])
@@ -321,7 +316,7 @@ def test_minimize_records_a_finite_path():
     t = minimize(QUAD, QUAD.grad, QUAD.x0, SGD(0.1), steps=50)
     assert isinstance(t, Trajectory)
     assert t.xs.shape == (51, 2) and t.losses.shape == (51,) and t.grad_norms.shape == (51,)
-    assert t.steps == 50 and np.array_equal(t.x, t.xs[-1])
+    assert t.steps == 50
     assert not t.diverged and t.diverged_at is None and t.diverged_value is None
     assert t.converged_at is None and "stopped after 50 steps" in t.message
     np.testing.assert_array_equal(t.xs[0], QUAD.x0)
@@ -387,7 +382,7 @@ def test_convergence_with_tol():
     assert t.grad_norms[-1] <= tol < t.grad_norms[:-1].min()
     assert len(t.xs) == t.converged_at + 1
     assert t.message.startswith(f"converged at step {t.converged_at} (gradient norm ")
-    np.testing.assert_allclose(t.x, f.minimizer, atol=1e-5)
+    np.testing.assert_allclose(t.xs[-1], f.minimizer, atol=1e-5)
 
 
 def test_already_converged_start_and_zero_steps():
@@ -414,7 +409,7 @@ def test_minimize_resets_the_optimizer_and_leaves_x0_alone():
 def test_one_dimensional_start_may_be_a_number():
     q = Quadratic([[2.0]], [4.0])
     t = minimize(q, q.grad, 0.0, SGD(0.25), steps=40, tol=1e-10)
-    assert t.xs.shape[1] == 1 and t.x[0] == pytest.approx(2.0)
+    assert t.xs.shape[1] == 1 and t.xs[-1, 0] == pytest.approx(2.0)
 
 
 @pytest.mark.parametrize("x0, exc, message", [
@@ -479,11 +474,6 @@ def test_trajectory_repr():
     assert repr(t).startswith("Trajectory(steps=3, final loss=")
 
 
-def test_subclassing_optimizer_needs_update():
-    with pytest.raises(NotImplementedError):
-        Optimizer(0.1).step([np.zeros(1)], [np.zeros(1)])
-
-
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_a_row_of_learning_rates_sweeps_columns_in_one_go(name):
     # Notebook 07 tunes its race this way: column j of X runs with learning rate lrs[j].
@@ -503,11 +493,23 @@ def test_a_row_of_learning_rates_sweeps_columns_in_one_go(name):
         np.testing.assert_allclose(X[:, j], x, rtol=1e-12, atol=0)
 
 
+def test_a_subclass_writes_only_its_update_rule_and_gets_the_checks():
+    class Sign(Optimizer):  # sign descent, written from outside the package
+        def _update(self, p, g, state):
+            p -= self.lr * np.sign(g)
+
+    p = np.zeros(2)
+    Sign(0.5).step([p], [np.array([3.0, -0.1])])
+    np.testing.assert_array_equal(p, [-0.5, 0.5])
+    with pytest.raises(ValueError, match=r"^grads\[0\]"):
+        Sign(0.5).step([p], [np.zeros(3)])
+
+
 def test_minimize_takes_any_object_with_reset_and_step():
     opt = HalfStep()
     t = minimize(QUAD, QUAD.grad, QUAD.x0, opt, steps=3)
     x = QUAD.x0.copy()
     for _ in range(3):
         x = x - 0.5 * QUAD.grad(x)
-    np.testing.assert_allclose(t.x, x, rtol=1e-15)
+    np.testing.assert_allclose(t.xs[-1], x, rtol=1e-15)
     assert opt.calls == 3
