@@ -25,13 +25,21 @@ def _decay(value: Any, name: str) -> float:
 
 
 def _real_like(g: Any, like: np.ndarray, name: str, like_name: str) -> np.ndarray:
-    """``g`` as an array of real numbers shaped like ``like``, else an error naming ``name``."""
     g = g if type(g) is np.ndarray else np.asarray(g)
     if g.shape != like.shape or g.dtype.kind not in "biuf":
         raise (ValueError if g.dtype.kind in "biuf" else TypeError)(
             f"{name} must be real numbers shaped like {like_name} {like.shape}, got {g.dtype} "
             f"{g.shape}")
     return g
+
+
+def _check_new(params: Sequence[Any]) -> None:
+    for i, p in enumerate(params):
+        if not (isinstance(p, np.ndarray) and p.dtype.kind == "f"):
+            raise TypeError(f"params[{i}] must be a float numpy array (it is updated in place), "
+                            f"got {getattr(p, 'dtype', type(p).__name__)}")
+    if len({id(p) for p in params}) != len(params):
+        raise ValueError("params lists the same array twice: it would be updated twice")
 
 
 class Optimizer:
@@ -61,26 +69,18 @@ class Optimizer:
             raise ValueError(f"params and grads must have the same length, got {len(params)} "
                              f"params and {len(grads)} grads")
         if self._params is None:
-            self._own(params)
+            _check_new(params)
         elif list(map(id, params)) != list(map(id, self._params)):
             raise ValueError("params are not the arrays of the previous steps (the optimizer's "
                              "state belongs to those); call reset() to optimize new ones")
         grads = [_real_like(g, p, f"grads[{i}]", f"params[{i}]")
                  for i, (p, g) in enumerate(zip(params, grads, strict=True))]
+        if self._params is None:  # the state belongs to these arrays until reset()
+            self._params = list(params)  # kept alive, so their ids are not reused
+            self.state = [{k: np.zeros_like(p) for k in self._buffers} for p in params]
         self.t += 1
         for p, g, state in zip(params, grads, self.state, strict=True):
             self._update(p, g, state)
-
-    def _own(self, params: Sequence[np.ndarray]) -> None:
-        """Check the arrays of a first step, which the state belongs to until ``reset()``."""
-        for i, p in enumerate(params):
-            if not (isinstance(p, np.ndarray) and p.dtype.kind == "f"):
-                raise TypeError(f"params[{i}] must be a float numpy array (it is updated "
-                                f"in place), got {getattr(p, 'dtype', type(p).__name__)}")
-        if len({id(p) for p in params}) != len(params):
-            raise ValueError("params lists the same array twice: it would be updated twice")
-        self._params = list(params)  # kept alive, so their ids are not reused
-        self.state = [{k: np.zeros_like(p) for k in self._buffers} for p in params]
 
 
 class SGD(Optimizer):

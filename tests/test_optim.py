@@ -262,6 +262,15 @@ def test_state_is_not_carried_to_a_new_models_arrays():
     np.testing.assert_allclose(new, [-0.1, -0.1])  # a first step: velocity = g
 
 
+def test_a_refused_first_step_leaves_no_state():
+    opt, p, q = Momentum(0.1), np.zeros(2), np.zeros(3)
+    with pytest.raises(ValueError, match=r"^grads\[0\]"):
+        opt.step([p], [np.ones(3)])
+    assert not p.any() and opt.t == 0
+    opt.step([q], [np.ones(3)])  # other arrays: fine, no step was taken
+    np.testing.assert_allclose(q, [-0.1, -0.1, -0.1])
+
+
 def test_the_same_array_twice_is_refused():
     p = np.zeros(2)
     with pytest.raises(ValueError, match=r"^params\b"):
