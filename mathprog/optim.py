@@ -181,13 +181,13 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 
 
 def make_optimizer(name: str, lr: float, beta: float | None = None) -> Optimizer:
-    """An optimizer by name (any case); ``beta``: momentum's, nesterov's, or adam's ``beta1``."""
-    key = check.choice(name.lower() if isinstance(name, str) else name, "name", tuple(OPTIMIZERS))
+    """``OPTIMIZERS[name](lr)``; ``beta``: momentum's, nesterov's, or adam's ``beta1``."""
+    cls = OPTIMIZERS[check.choice(name, "name", tuple(OPTIMIZERS))]
     if beta is None:
-        return OPTIMIZERS[key](lr)
-    if key not in ("momentum", "nesterov", "adam"):
+        return cls(lr)
+    if cls not in (Momentum, Nesterov, Adam):
         raise ValueError(f"beta applies only to momentum, nesterov and adam, not to {name!r}")
-    return OPTIMIZERS[key](lr, beta)  # their second parameter: beta, beta, beta1
+    return cls(lr, beta)  # their second parameter: beta, beta, beta1
 
 
 @dataclass(repr=False)

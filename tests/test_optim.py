@@ -291,7 +291,7 @@ def test_registry_and_make_optimizer():
     for name, cls in OPTIMIZERS.items():
         opt = make_optimizer(name, 0.05)
         assert type(opt) is cls and opt.lr == 0.05
-    assert make_optimizer("Momentum", 0.1, beta=0.5).beta == 0.5
+    assert make_optimizer("momentum", 0.1, beta=0.5).beta == 0.5
     assert make_optimizer("nesterov", 0.1, beta=0.7).beta == 0.7
     adam = make_optimizer("adam", 0.1, beta=0.8)
     assert adam.beta1 == 0.8 and adam.beta2 == 0.999
@@ -301,6 +301,8 @@ def test_registry_and_make_optimizer():
 def test_make_optimizer_errors():
     with pytest.raises(ValueError, match=r"^name\b"):
         make_optimizer("lbfgs", 0.1)
+    with pytest.raises(TypeError, match=r"^name\b"):
+        make_optimizer(SGD, 0.1)
     with pytest.raises(ValueError, match="beta applies only to momentum, nesterov and adam"):
         make_optimizer("sgd", 0.1, beta=0.9)
     with pytest.raises(ValueError, match=r"^beta\b"):
