@@ -24,11 +24,28 @@ def _decay(value: Any, name: str) -> float:
     return check.number(value, name, lo=0.0, hi=1.0, hi_open=True)
 
 
+def _real_like(g: Any, like: np.ndarray, name: str, like_name: str) -> np.ndarray:
+    g = g if type(g) is np.ndarray else np.asarray(g)
+    if g.shape != like.shape or g.dtype.kind not in "biuf":
+        raise (ValueError if g.dtype.kind in "biuf" else TypeError)(
+            f"{name} must be real numbers shaped like {like_name} {like.shape}, got {g.dtype} "
+            f"{g.shape}")
+    return g
+
+
+def _check_new(params: Sequence[Any]) -> None:
+    for i, p in enumerate(params):
+        if not (isinstance(p, np.ndarray) and p.dtype.kind == "f"):
+            raise TypeError(f"params[{i}] must be a float numpy array (it is updated in place), "
+                            f"got {getattr(p, 'dtype', type(p).__name__)}")
+    if len({id(p) for p in params}) != len(params):
+        raise ValueError("params lists the same array twice: it would be updated twice")
+
+
 class Optimizer:
     """Base class: ``step`` checks its arguments; subclasses write ``_update(p, g, state)``.
 
-    ``state`` holds one dict per array, of zero arrays named by ``_buffers`` (made on the first
-    step); ``t`` counts the steps.
+    ``state``: per array, a dict of the zero-initialised ``_buffers``; ``t`` counts the steps.
     """
 
     _buffers: tuple[str, ...] = ()
@@ -41,19 +58,10 @@ class Optimizer:
         """Forget all state (step count, velocities, moment estimates)."""
         self.t = 0
         self.state: list[dict[str, np.ndarray]] = []
-        self._params: list[np.ndarray] | None = None  # the arrays the state belongs to
+        self._params: list[np.ndarray] | None = None
 
     def step(self, params: Sequence[np.ndarray], grads: Sequence[Any]) -> None:
         """Update every array in ``params`` in place, using the matching entry of ``grads``."""
-        grads = self._check(params, grads)
-        if self._params is None:
-            self._params = list(params)
-            self.state = [{k: np.zeros_like(p) for k in self._buffers} for p in params]
-        self.t += 1
-        for p, g, state in zip(params, grads, self.state, strict=True):
-            self._update(p, g, state)
-
-    def _check(self, params: Sequence[np.ndarray], grads: Sequence[Any]) -> list[np.ndarray]:
         if isinstance(params, np.ndarray) or isinstance(grads, np.ndarray):
             raise TypeError("params and grads must be lists of arrays; for a single array x "
                             "use step([x], [g])")
@@ -61,33 +69,18 @@ class Optimizer:
             raise ValueError(f"params and grads must have the same length, got {len(params)} "
                              f"params and {len(grads)} grads")
         if self._params is None:
-            for i, p in enumerate(params):
-                if not (isinstance(p, np.ndarray) and p.dtype.kind == "f"):
-                    raise TypeError(f"params[{i}] must be a float numpy array (it is updated "
-                                    f"in place), got {getattr(p, 'dtype', type(p).__name__)}")
-            if len({id(p) for p in params}) != len(params):
-                raise ValueError("params lists the same array twice: it would be updated twice")
-        elif len(params) != len(self._params) or any(
-                p is not q for p, q in zip(params, self._params, strict=False)):
+            _check_new(params)
+        elif list(map(id, params)) != list(map(id, self._params)):
             raise ValueError("params are not the arrays of the previous steps (the optimizer's "
                              "state belongs to those); call reset() to optimize new ones")
-        out = []
-        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            g = g if type(g) is np.ndarray else np.asarray(g)
-            if g.shape != p.shape or g.dtype.kind not in "biuf":
-                raise (ValueError if g.dtype.kind in "biuf" else TypeError)(
-                    f"grads[{i}] must be real numbers shaped like params[{i}] {p.shape}, got "
-                    f"{g.dtype} {g.shape}")
-            out.append(g)
-        return out
-
-    def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v:g}" for k, v in vars(self).items()
-                         if not k.startswith("_") and k not in ("t", "state"))
-        return f"{type(self).__name__}({args})"
+        grads = [_real_like(g, p, f"grads[{i}]", f"params[{i}]")
+                 for i, (p, g) in enumerate(zip(params, grads, strict=True))]
+        if self._params is None:  # the state belongs to these arrays until reset()
+            self._params = list(params)  # kept alive, so their ids are not reused
+            self.state = [{k: np.zeros_like(p) for k in self._buffers} for p in params]
+        self.t += 1
+        for p, g, state in zip(params, grads, self.state, strict=True):
+            self._update(p, g, state)
 
 
 class SGD(Optimizer):
@@ -188,26 +181,21 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 
 
 def make_optimizer(name: str, lr: float, beta: float | None = None) -> Optimizer:
-    """An optimizer by name (a key of ``OPTIMIZERS``, any case).
-
-    ``beta`` is Momentum's and Nesterov's ``beta`` and Adam's ``beta1``; an error elsewhere.
-    """
-    key = check.choice(name.lower() if isinstance(name, str) else name, "name", tuple(OPTIMIZERS))
+    """``OPTIMIZERS[name](lr)``; ``beta``: momentum's, nesterov's, or adam's ``beta1``."""
+    cls = OPTIMIZERS[check.choice(name, "name", tuple(OPTIMIZERS))]
     if beta is None:
-        return OPTIMIZERS[key](lr)
-    if key not in ("momentum", "nesterov", "adam"):
+        return cls(lr)
+    if cls not in (Momentum, Nesterov, Adam):
         raise ValueError(f"beta applies only to momentum, nesterov and adam, not to {name!r}")
-    return OPTIMIZERS[key](lr, beta)  # their second parameter: beta, beta, beta1
+    return cls(lr, beta)  # their second parameter: beta, beta, beta1
 
 
 @dataclass(repr=False)
 class Trajectory:
-    """The path of ``minimize``, one row per recorded step (row 0 = the start).
+    """The path of ``minimize``: ``xs`` (k+1, n), ``losses``, ``grad_norms`` (k+1,); row 0 = x0.
 
-    ``xs`` (k+1, n) holds the iterates (finite ones only), ``losses`` and ``grad_norms`` (k+1,)
-    their values; ``diverged_at`` and ``diverged_value`` give the step and loss a divergence
-    stopped at (a non-finite step is not recorded), ``converged_at`` the first step whose
-    gradient norm is ``<= tol``; ``message`` says which.
+    ``diverged_at`` and ``diverged_value`` are the step and loss a divergence stopped at (a
+    non-finite step is not recorded), ``converged_at`` the step whose gradient norm is ``<= tol``.
     """
 
     xs: np.ndarray
@@ -223,11 +211,6 @@ class Trajectory:
     def steps(self) -> int:
         """``len(xs) - 1``."""
         return len(self.xs) - 1
-
-    @property
-    def x(self) -> np.ndarray:
-        """The last iterate."""
-        return self.xs[-1]
 
     def __repr__(self) -> str:
         return f"Trajectory(steps={self.steps}, final loss={self.losses[-1]:.4g}: {self.message})"
@@ -259,27 +242,22 @@ def minimize(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
     steps = check.integer(steps, "steps")
     tol = check.optional(check.positive, tol, "tol")
     blowup = check.optional(check.positive, blowup, "blowup")
+    stop = -1.0 if tol is None else tol  # converged once the gradient norm is <= stop
     optimizer.reset()
     with np.errstate(all="ignore"):  # overflow is detected and reported below, not warned
-        loss, g = float(f(x)), np.asarray(grad(x))
-        if g.shape != x.shape or g.dtype.kind not in "biuf":
-            raise (ValueError if g.dtype.kind in "biuf" else TypeError)(
-                f"grad(x0) must return real numbers shaped like x0 {x.shape}, got {g.dtype} "
-                f"{g.shape}")
-        if not (math.isfinite(loss) and np.all(np.isfinite(g))):
+        loss, g = float(f(x)), _real_like(grad(x), x, "grad(x0)", "x0")
+        if not (math.isfinite(loss) and np.isfinite(g).all()):
             raise ValueError(f"f or grad is not finite at x0 (f(x0) = {loss})")
         limit = math.inf if blowup is None else blowup * max(1.0, abs(loss))
-        xs, losses, norms, diverged_at, reason = [x.copy()], [loss], [math.hypot(*g)], None, ""
-        while len(xs) <= steps and not (tol is not None and norms[-1] <= tol):
+        xs, losses, norms, diverged_at = [x.copy()], [loss], [math.hypot(*g)], None
+        while len(xs) <= steps and norms[-1] > stop:
             optimizer.step([x], [g])
-            loss, g = float(f(x)), np.asarray(grad(x))
-            if g.shape != x.shape:
-                raise ValueError(f"grad(x) returned shape {g.shape}, expected {x.shape}")
+            loss, g = float(f(x)), _real_like(grad(x), x, "grad(x)", "x")
             norm = math.hypot(*g)  # no overflow of g @ g
-            if not (math.isfinite(loss) and math.isfinite(norm) and math.isfinite(x.sum())):
+            if not (math.isfinite(loss) and math.isfinite(norm) and np.isfinite(x).all()):
                 diverged_at = len(xs)  # the non-finite step is not recorded
                 reason = (f"loss = {loss}" if not math.isfinite(loss) else
-                          "the iterate became non-finite" if not math.isfinite(x.sum()) else
+                          "the iterate became non-finite" if not np.isfinite(x).all() else
                           f"the gradient became non-finite; loss = {loss:.3g}")
                 break
             xs.append(x.copy())
@@ -291,7 +269,7 @@ def minimize(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
                 break
 
     k, diverged = len(xs) - 1, diverged_at is not None
-    converged = not diverged and tol is not None and norms[k] <= tol
+    converged = not diverged and norms[k] <= stop
     if diverged:
         message = f"diverged at step {diverged_at} ({reason})"
     elif converged:
