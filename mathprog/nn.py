@@ -19,23 +19,21 @@ from mathprog import _checks as check
 
 __all__ = ["Layer", "Linear", "MSELoss", "ReLU", "Residual", "Sequential",
            "SoftmaxCrossEntropy", "Tanh", "accuracy", "linear_layers", "mlp", "named_layers",
-           "predict", "softmax"]
+           "softmax"]
 
 
 class Layer:
-    """Base class: ``params`` are the arrays named in ``_param_names`` (``"W"``), ``grads``
-    their gradients, named with a ``d`` in front (``"dW"``)."""
+    """Base class: ``params`` are the arrays named in ``_param_names`` (``"W"``; optimizers
+    update them in place), ``grads`` their gradients in the same order (``"dW"``)."""
 
     _param_names: tuple[str, ...] = ()
 
     @property
     def params(self) -> list[np.ndarray]:
-        """Parameter arrays (updated in place by optimizers)."""
         return [getattr(self, n) for n in self._param_names]
 
     @property
     def grads(self) -> list[np.ndarray]:
-        """Gradient arrays, in the order of ``params``."""
         return [getattr(self, "d" + n) for n in self._param_names]
 
     def astype(self, dtype: Any) -> Layer:
@@ -68,12 +66,12 @@ class Linear(Layer):
     np.float32 or np.float64. Backward leaves ``dW``, ``db`` and ``grad_input`` (dL/dx).
     """
 
+    _param_names = ("W", "b")
     x: np.ndarray | None = None  # the input of the last forward
     grad_input: np.ndarray | None = None
 
     def __init__(self, n_in: int, n_out: int, init: str = "he", gain: float = 1.0,
-                 rng: None | int | np.random.Generator = None, dtype: Any = np.float64,
-                 bias: bool = True) -> None:
+                 rng: None | int | np.random.Generator = None, dtype: Any = np.float64) -> None:
         self.n_in, self.n_out = check.integer(n_in, "n_in", 1), check.integer(n_out, "n_out", 1)
         stds = {"he": math.sqrt(2.0 / n_in), "xavier": math.sqrt(2.0 / (n_in + n_out)),
                 "normal": 1.0, "zeros": 0.0}
@@ -83,10 +81,7 @@ class Linear(Layer):
         self.W = (np.zeros((n_in, n_out), dtype=dt) if init == "zeros" else
                   (gen.standard_normal((n_in, n_out)) * stds[init] * self.gain).astype(dt))
         self.dW = np.zeros_like(self.W)
-        self.has_bias = bool(bias)
-        if self.has_bias:
-            self.b, self.db = np.zeros(n_out, dtype=dt), np.zeros(n_out, dtype=dt)
-        self._param_names = ("W", "b") if self.has_bias else ("W",)
+        self.b, self.db = np.zeros(n_out, dtype=dt), np.zeros(n_out, dtype=dt)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if getattr(x, "ndim", 0) != 2 or x.shape[1] != self.n_in:
@@ -94,20 +89,17 @@ class Linear(Layer):
                              f"{self.n_out}), got {getattr(x, 'shape', type(x).__name__)}")
         self.x = x
         out = x @ self.W
-        if self.has_bias:
-            out += self.b
+        out += self.b
         return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         np.matmul(_cached(self, "x").T, grad_out, out=self.dW)  # dL/dW = x^T g
-        if self.has_bias:
-            np.add.reduce(grad_out, axis=0, out=self.db)  # dL/db = sum of g over the batch
+        np.add.reduce(grad_out, axis=0, out=self.db)  # dL/db = sum of g over the batch
         self.grad_input = grad_out @ self.W.T  # dL/dx = g W^T
         return self.grad_input
 
     def __repr__(self) -> str:
-        extra = "" if self.has_bias else ", bias=False"
-        return f"Linear({self.n_in}, {self.n_out}, init={self.init!r}, gain={self.gain:g}{extra})"
+        return f"Linear({self.n_in}, {self.n_out}, init={self.init!r}, gain={self.gain:g})"
 
 
 class ReLU(Layer):
@@ -167,15 +159,6 @@ class Sequential(Layer):
     def __getitem__(self, i: int) -> Layer:
         return self.layers[i]
 
-    def summary(self) -> str:
-        """A table of the layers and their parameter counts."""
-        rows = [(f"({label}) {layer!r}", sum(p.size for p in layer.params))
-                for label, layer in named_layers(self)]
-        width = max(len(text) for text, _ in rows)
-        total = sum(p.size for p in self.params)
-        out = [f"{text:<{width}}  {n:>8,}" if n else text for text, n in rows]
-        return "\n".join([*out, f"{'total parameters':<{width}}  {total:>8,}"])
-
     def __repr__(self) -> str:
         inner = ",\n".join("  " + repr(layer).replace("\n", "\n  ") for layer in self.layers)
         return f"Sequential(\n{inner}\n)"
@@ -218,11 +201,8 @@ def _leaves(layer: Any, label: str) -> Iterator[tuple[str, Any]]:
 
 
 def named_layers(model: Any) -> Iterator[tuple[str, Any]]:
-    """``(label, layer)`` in forward order, walking into Sequential and Residual.
-
-    Labels look like ``"0"``, ``"1.block.0"``. Raises ValueError if one layer object appears
-    twice.
-    """
+    """``(label, layer)`` in forward order, walking into Sequential and Residual: labels like
+    ``"0"``, ``"1.block.0"``. Raises ValueError if one layer object appears twice."""
     seen: dict[int, str] = {}
     for label, layer in _leaves(model, ""):
         if id(layer) in seen:
@@ -235,10 +215,8 @@ def named_layers(model: Any) -> Iterator[tuple[str, Any]]:
 
 def mlp(sizes: Sequence[int], *, activation: str = "relu",
         rng: None | int | np.random.Generator = 0, dtype: Any = np.float64) -> Sequential:
-    """Linear, activation, ..., Linear: widths ``sizes`` from input to output.
-
-    ``activation`` "relu" (He init) or "tanh" (Xavier init); one generator draws every layer.
-    """
+    """Linear, activation, ..., Linear of widths ``sizes``, input to output: ``activation``
+    "relu" (He init) or "tanh" (Xavier init); one generator draws every layer."""
     act = {"relu": ReLU, "tanh": Tanh}[check.choice(activation, "activation", ("relu", "tanh"))]
     sizes = [check.integer(s, f"sizes[{i}]", 1) for i, s in enumerate(sizes)]
     if len(sizes) < 2:
@@ -323,18 +301,14 @@ class MSELoss:
         return diff * diff.dtype.type(2.0 / diff.size)
 
 
-def predict(model: Any, X: Any) -> np.ndarray:
-    """Predicted class per row: the argmax of the model's outputs (logits)."""
+def accuracy(model: Any, X: Any, y: Any) -> float:
+    """Fraction of rows of ``X`` whose predicted class, the largest of the model's outputs
+    (logits), equals the label in ``y``."""
     params = check.has(model, "model", "forward", "params").params
     X = check.array(X, "X", ndim=2, dtype=params[0].dtype if params else np.float64)
-    return np.argmax(model.forward(X), axis=1)
-
-
-def accuracy(model: Any, X: Any, y: Any) -> float:
-    """Fraction of rows of ``X`` whose predicted class equals the label in ``y``."""
     y = np.asarray(y)
     if y.dtype.kind not in "iu":
         raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
-    if y.shape != (len(X),) or not y.size:
+    if y.shape != (len(X),):
         raise ValueError(f"y must have shape ({len(X)},) for X with {len(X)} rows, got {y.shape}")
-    return float(np.mean(predict(model, X) == y))
+    return float(np.mean(np.argmax(model.forward(X), axis=1) == y))

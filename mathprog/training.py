@@ -1,6 +1,5 @@
 """Training a :mod:`mathprog.nn` model (notebooks 06, 07, 09): the mini-batch loop, clipping
-with PyTorch's semantics, and the :class:`History` it records (losses, and per step the
-gradient norms ``||dL/dW||`` and ``||dL/dh||`` of every Linear layer).
+with PyTorch's semantics, and the :class:`History` it records.
 """
 
 from __future__ import annotations
@@ -152,31 +151,26 @@ def _data(model: Any, loss: Any, X: Any, y: Any, x_name: str, y_name: str) -> tu
     return X, y
 
 
-def _norms(grads: list[np.ndarray], linears: list[Any]) -> list[float]:
-    """The global gradient norm, then ``||dL/dW||`` and ``||dL/dh||`` of each of ``linears``."""
-    total = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
-    if not math.isfinite(total):  # a NaN or inf, or squares that overflowed
-        total = global_norm(grads)
-    return [total, *(math.sqrt(np.vdot(m.dW, m.dW)) for m in linears),  # overflow: inf
-            *(math.sqrt(np.vdot(m.grad_input, m.grad_input)) for m in linears)]
-
-
 def _epoch(run: tuple, X: np.ndarray, y: np.ndarray, hist: History,
            rows: list[list[float]]) -> bool:
-    """One pass over the shuffled data, a row per step in ``rows`` (the loss, then
-    :func:`_norms` before clipping); True if it blew up."""
+    """One pass over the shuffled data; True if it blew up. A row per step in ``rows``: the loss,
+    the global norm, ``||dL/dW||`` and ``||dL/dh||`` of each of ``linears`` (NaN: no backward)."""
     model, loss, optimizer, params, grads, linears, batch_size, clip_norm, classify = run
     total_loss, correct = 0.0, 0
     for start in range(0, len(X), batch_size):
         xb, yb = X[start:start + batch_size], y[start:start + batch_size]
         out = model.forward(xb)
         value = loss.forward(out, yb)
-        norms = [math.nan] * (1 + 2 * len(linears))  # if backward never runs
+        row = [value] + [math.nan] * (1 + 2 * len(linears))
         if math.isfinite(value):
             model.backward(loss.backward())
-            norms = _norms(grads, linears)
-        rows.append([value, *norms])
-        if not (math.isfinite(value) and math.isfinite(norms[0])):
+            squares = {id(g): float(np.vdot(g, g)) for g in grads}
+            total = math.sqrt(sum(squares.values()))  # not finite: global_norm rescales
+            row = [value, total if math.isfinite(total) else global_norm(grads),
+                   *(math.sqrt(squares[id(m.dW)]) for m in linears),  # overflow: inf
+                   *(math.sqrt(np.vdot(m.grad_input, m.grad_input)) for m in linears)]
+        rows.append(row)
+        if not (math.isfinite(value) and math.isfinite(row[1])):
             hist.nonfinite_at = (len(hist.epoch_loss) + 1, len(rows) - 1)
             hist.nonfinite_kind = "loss" if not math.isfinite(value) else "gradient"
             hist.epoch_loss.append(value if hist.nonfinite_kind == "loss" else math.nan)

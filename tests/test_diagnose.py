@@ -448,7 +448,7 @@ def test_real_negative_falling_loss_is_not_lr_too_high(digits):
 def test_sharpness_of_a_quadratic_and_of_a_network(digits):
     from mathprog.diagnostics import sharpness
 
-    class Quadratic:  # L = 0.5 * sum(a_i w_i^2): the Hessian is diag(a), sharpness max(a)
+    class Quadratic:  # L = 0.5 * sum(a_i out_i^2) with out = x W + b at x = 1: out_i = W_i + b_i
         def forward(self, out, target):
             self.out = out
             return float(0.5 * np.sum(out**2 * np.array([1.0, 4.0, 9.0])))
@@ -456,9 +456,9 @@ def test_sharpness_of_a_quadratic_and_of_a_network(digits):
         def backward(self):
             return self.out * np.array([1.0, 4.0, 9.0])
 
-    lin = nn.Linear(1, 3, bias=False, rng=0)
+    lin = nn.Linear(1, 3, rng=0)  # the Hessian in (W_i, b_i) is a_i [[1, 1], [1, 1]]: 2 a_i, 0
     lam = sharpness(nn.Sequential(lin), Quadratic(), np.ones((1, 1)), None, iters=60)
-    assert lam == pytest.approx(9.0, rel=1e-6)
+    assert lam == pytest.approx(18.0, rel=1e-6)
     X, y, _, _ = digits
     model = _plain(3, "he", 1.0, out="he")
     w = [p.copy() for p in model.params]
