@@ -17,7 +17,7 @@ import numpy as np
 
 from mathprog import _checks as check
 
-__all__ = ["Layer", "Linear", "MSELoss", "ReLU", "Residual", "Sequential",
+__all__ = ["Layer", "Linear", "MSELoss", "ReLU", "Residual", "Sequential", "Sigmoid",
            "SoftmaxCrossEntropy", "Tanh", "accuracy", "linear_layers", "mlp", "named_layers",
            "softmax"]
 
@@ -127,6 +127,20 @@ class Tanh(Layer):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         out = _cached(self, "out")
         return grad_out * (1 - out * out)
+
+
+class Sigmoid(Layer):
+    """``sigmoid(x) = (1 + tanh(x/2)) / 2`` (no overflow); local derivative ``s (1 - s)``."""
+
+    out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = 0.5 * (np.tanh(0.5 * x) + 1)
+        return self.out
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        out = _cached(self, "out")
+        return grad_out * (out * (1 - out))
 
 
 class Sequential(Layer):

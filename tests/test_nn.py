@@ -58,7 +58,7 @@ def test_linear_backward_matches_central_differences(shape, seed, init):
 
 
 @settings(max_examples=30)
-@given(shapes, seeds, st.sampled_from([nn.ReLU, nn.Tanh]))
+@given(shapes, seeds, st.sampled_from([nn.ReLU, nn.Tanh, nn.Sigmoid]))
 def test_activation_backward_matches_central_differences(shape, seed, cls):
     batch, width, _ = shape
     rng = np.random.default_rng(seed)
@@ -471,3 +471,11 @@ def test_train_works_with_any_optimizer_object():
     assert opt.calls == 10
     for p, q in zip(a.params, b.params, strict=True):
         np.testing.assert_allclose(p, q, rtol=1e-12)
+
+
+def test_sigmoid_values_and_no_overflow_at_large_inputs():
+    x = np.array([[-1000.0, -3.0, 0.0, 2.0, 1000.0]])
+    with np.errstate(all="raise"):  # the tanh form never computes exp(1000)
+        out = nn.Sigmoid().forward(x)
+    np.testing.assert_allclose(out[0, 1:4], 1 / (1 + np.exp(-x[0, 1:4])), rtol=1e-15)
+    assert out[0, 0] == 0.0 and out[0, 4] == 1.0
