@@ -248,7 +248,7 @@ class path_explorer(Explorer):
                        "beta": check.number(beta, "beta", lo=0.0, hi=0.99)}
         if (window := getattr(objective, "window", None) if window is None else window) is None:
             raise ValueError("window is required: the objective has no .window")
-        self.objective, self.x0, self._cache = objective, x0, {}
+        self.objective, self.x0 = objective, x0
         self.steps = check.integer(steps, "steps", 1)
         controls = [xp.Control("lr", lr, xp.grid(1e-4, 3.0, per_decade=50), tooltip="η")]
         if (optimizer, compare) != ("sgd", None):  # else plain gradient descent: lr alone
@@ -270,14 +270,9 @@ class path_explorer(Explorer):
         self.refresh()
 
     def _run(self, name: str, lr: float, beta: float) -> optim.Trajectory:
-        b = beta if name in _USES_BETA else None
-        if (key := (name, lr, b)) not in self._cache:  # deterministic: keep for back and forth
-            if len(self._cache) >= 256:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = optim.minimize(self.objective, self.objective.grad, self.x0,
-                                              optim.make_optimizer(name, lr, beta=b),
-                                              steps=self.steps, tol=1e-6)
-        return self._cache[key]
+        opt = optim.make_optimizer(name, lr, beta=beta if name in _USES_BETA else None)
+        return optim.minimize(self.objective, self.objective.grad, self.x0, opt,
+                              steps=self.steps, tol=1e-6)
 
     def _compute(self, values: Mapping[str, Any]) -> str:
         lr, beta, name = (v := {**self._fixed, **values})["lr"], v["beta"], v["optimizer"]
