@@ -31,7 +31,6 @@ from mathprog.plotting import on_points
 __all__ = ["Explorer", "READOUT_CLASS", "FIGURE_CLASS", "EXPLORER_CLASS"]
 READOUT_CLASS, FIGURE_CLASS = "mathprog-readout", "mathprog-figure"
 EXPLORER_CLASS = "mathprog-explorer"
-Window = tuple[tuple[float, float], tuple[float, float]]
 
 
 def fmt(v: float, digits: int = 3) -> str:
@@ -89,11 +88,10 @@ class Control:
     """A named control: a slider over ``grid``, a ``choice`` menu or a ``toggle`` box."""
 
     def __init__(self, name: str, value: Any, grid: Sequence[Any] = (), kind: str = "slider",
-                 marks: Mapping[float, str] | None = None, tooltip: str = "") -> None:
-        self.name, self.kind, self.tooltip, self.marks = name, kind, tooltip, marks or {}
-        self.grid = sorted(grid) if kind == "slider" else list(grid)
-        self.value, self.widget = self.check(value), None
-        self.grid = sorted({*self.grid, self.value}) if kind == "slider" else self.grid
+                 marks: Mapping[float, str] | None = None) -> None:
+        self.name, self.kind, self.marks, self.widget = name, kind, marks or {}, None
+        self.grid = sorted(set(grid)) if kind == "slider" else list(grid)
+        self.set(self.check(value))
 
     def check(self, value: Any) -> Any:
         """``value`` if this control can take it (a slider's end rounded within 1e-9 is)."""
@@ -112,6 +110,7 @@ class Control:
                 for v in self.grid]
 
     def set(self, value: Any) -> None:
+        """Take a checked value; a slider set between its grid points gains that point."""
         self.value, new = value, self.kind == "slider" and value not in self.grid
         self.grid = sorted([*self.grid, value]) if new else self.grid
         if self.widget is not None:
@@ -121,8 +120,7 @@ class Control:
                 self.widget.value = value
 
     def build(self, on_change: Callable) -> W.ValueWidget:
-        kw = dict(value=self.value, description=self.name, tooltip=self.tooltip,
-                  style={"description_width": "80px"})
+        kw = dict(value=self.value, description=self.name, style={"description_width": "80px"})
         if self.kind == "slider":
             w = W.SelectionSlider(options=self._options(), continuous_update=True,
                                   layout={"width": "520px"}, **kw)
@@ -139,12 +137,6 @@ def _live() -> bool:
         return mode == "live"
     return getattr(get_ipython(), "kernel", None) is not None and (
         "JPY_SESSION_NAME" in os.environ or getattr(W.Widget, "_control_comm", None) is not None)
-
-
-class _Box(W.VBox):  # displayed, ``explorer.widget`` follows the explorer's display rule
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.explorer._repr_mimebundle_(**kwargs)
 
 
 class Explorer:
@@ -164,11 +156,6 @@ class Explorer:
         self._holding, self._box, self.readout = False, None, ""
 
     @property
-    def kind(self) -> str:
-        """The explorer's name, as a notebook calls it: "lr_explorer"."""
-        return type(self).__name__
-
-    @property
     def controls(self) -> dict[str, W.ValueWidget]:
         """The control widgets by name (the names ``update`` accepts)."""
         self.widget  # noqa: B018 (builds them)
@@ -184,13 +171,10 @@ class Explorer:
         """Controls, the figure (an ``Image``) and the readout, built on first use."""
         if self._box is None:
             width = f"{self._canvas.get_width_height()[0]}px"  # shown 1:1, never stretched
-            self._image, self._label = W.Image(format="png", layout={"width": width}), W.HTML()
+            self._image = W.Image(format="png", layout={"width": width}).add_class(FIGURE_CLASS)
+            self._label = W.HTML().add_class(READOUT_CLASS)
             rows = [c.build(self._on_change) for c in self._controls.values()]
-            self._box = _Box([*rows, self._image, self._label])
-            self._box.explorer = self
-            self._image.add_class(FIGURE_CLASS)
-            self._label.add_class(READOUT_CLASS)
-            self._box.add_class(EXPLORER_CLASS)
+            self._box = W.VBox([*rows, self._image, self._label]).add_class(EXPLORER_CLASS)
             self.refresh()
             self._warm()
         return self._box
@@ -198,7 +182,7 @@ class Explorer:
     def update(self, **values: Any) -> None:
         """Set controls by name (a bad name or value: ValueError/TypeError naming it), redraw."""
         if unknown := [name for name in values if name not in self._controls]:
-            raise ValueError(f"{self.kind} has no control {unknown[0]!r}; its controls: "
+            raise ValueError(f"{type(self).__name__} has no control {unknown[0]!r}; its controls: "
                              f"{list(self._controls)}")
         checked = {name: self._controls[name].check(v) for name, v in values.items()}
         self._holding = True  # all checked, now all set, then one redraw
@@ -235,11 +219,11 @@ class Explorer:
         return out.getvalue()
 
     def __repr__(self) -> str:  # a notebook stores it beside the figure: "lr_explorer: lr = ..."
-        return f"{self.kind}: {self.readout}"
+        return f"{type(self).__name__}: {self.readout}"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> Any:
         if _live():
-            return {**W.VBox._repr_mimebundle_(self.widget), "text/plain": repr(self)}
+            return {**self.widget._repr_mimebundle_(), "text/plain": repr(self)}
         static = self.png(colors=128, optimize=True)  # stored in the notebook: make it small
         return {"image/png": base64.b64encode(static).decode("ascii"), "text/plain": repr(self)}
 
@@ -260,7 +244,7 @@ class Explorer:
         raise NotImplementedError
 
 
-def contours(ax: Any, f: Callable, window: Window, base: np.ndarray, fstar: float) -> Artist:
+def contours(ax: Any, f: Callable, window: Any, base: np.ndarray, fstar: float) -> Artist:
     """Log-spaced contours of f − f* over the plane of the first two coordinates of ``base``."""
     (x1, x2), (y1, y2) = window
     X, Y = np.meshgrid(np.linspace(x1, x2, 160), np.linspace(y1, y2, 160))

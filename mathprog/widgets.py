@@ -45,11 +45,9 @@ class tangent_explorer(Explorer):
         xlim = self.xlim = (x0 - 3.0, x0 + 3.0) if xlim is None else xp.interval(xlim, "xlim")
         h_range = xp.interval(h_range, "h_range", positive=True)
         self._hs = np.geomspace(*h_range, 160)
-        super().__init__([
-            xp.Control("h", h, xp.grid(*h_range, per_decade=20), tooltip="secant width (log)"),
-            xp.Control("x0", x0, xp.grid(*xlim, n=201), tooltip="point of tangency"),
-            xp.Control("method", method, tuple(_SECANTS), "choice", tooltip="formula")],
-            figsize=(10.0, 4.0))
+        super().__init__([xp.Control("h", h, xp.grid(*h_range, per_decade=20)),
+                          xp.Control("x0", x0, xp.grid(*xlim, n=201)),
+                          xp.Control("method", method, tuple(_SECANTS), "choice")], (10.0, 4.0))
         ax, e = self.figure.subplots(1, 2, width_ratios=[1.25, 1.0])
         ys = xp.on_points(f, xs := np.linspace(*xlim, 400))
         lo, hi, pad = np.nanmin(ys), np.nanmax(ys), 0.12 * (np.nanmax(ys) - np.nanmin(ys) or 1.0)
@@ -162,10 +160,9 @@ class lr_explorer(Explorer):
         marks = {k: v for key, r in self.runs.items() for k, v in r.marks(" raw" * (key is False))
                  .items() if lr_range[0] <= k <= lr_range[1]}  # on the slider, exactly
         grid = xp.grid(*lr_range, per_decade=50) + list(marks)
-        controls = [xp.Control("lr", lr, grid, marks=marks, tooltip="learning rate η")]
+        controls = [xp.Control("lr", lr, grid, marks=marks)]
         if None not in self.runs:
-            controls.append(xp.Control("standardize", standardize, (False, True), "toggle",
-                                       tooltip="features scaled to mean 0, standard deviation 1"))
+            controls.append(xp.Control("standardize", standardize, (False, True), "toggle"))
         super().__init__(controls, figsize=(10.0, 4.0))
         self.ax_f, ax = self.figure.subplots(1, 2, width_ratios=[1.2, 1.0])
         run = next(iter(self.runs.values()))
@@ -250,10 +247,9 @@ class path_explorer(Explorer):
             raise ValueError("window is required: the objective has no .window")
         self.objective, self.x0 = objective, x0
         self.steps = check.integer(steps, "steps", 1)
-        controls = [xp.Control("lr", lr, xp.grid(1e-4, 3.0, per_decade=50), tooltip="η")]
+        controls = [xp.Control("lr", lr, xp.grid(1e-4, 3.0, per_decade=50))]
         if (optimizer, compare) != ("sgd", None):  # else plain gradient descent: lr alone
-            controls += [xp.Control("beta", beta, xp.grid(0.0, 0.99, n=100),
-                                    tooltip="momentum β (Adam: β1)"),
+            controls += [xp.Control("beta", beta, xp.grid(0.0, 0.99, n=100)),
                          xp.Control("optimizer", optimizer, names, "choice")]
         super().__init__(controls, figsize=(6.4, 5.2))
         ax = self.ax = self.figure.add_subplot()
@@ -315,8 +311,7 @@ class direction_explorer(Explorer):
         g, h = getattr(f, "grad", None), 1e-6 * max(1.0, float(np.abs(point).max()))
         self.g = np.asarray(g(point), float).reshape(2) if callable(g) else np.array(
             [(f(point + h * e) - f(point - h * e)) / (2 * h) for e in np.eye(2)])  # central
-        super().__init__([xp.Control("angle", angle, [float(a) for a in range(361)],
-                                     tooltip="θ in degrees: u = (cos θ, sin θ)")], (10.0, 4.2))
+        super().__init__([xp.Control("angle", angle, [float(a) for a in range(361)])], (10.0, 4.2))
         ax, ad = self.figure.subplots(1, 2, width_ratios=[1.0, 1.15])
         xp.contours(ax, f, window, point, 0.0)
         r, gn = 0.25 * (window[0][1] - window[0][0]), float(np.linalg.norm(self.g)) or 1.0
@@ -368,8 +363,7 @@ class motion_explorer(Explorer):
     def __init__(self, dt: float = 0.1, t_end: float = 30.0) -> None:
         t_end = self.t_end = check.number(t_end, "t_end", lo=1.0, hi=1e4)
         self._cache, self._lines = {}, {}
-        super().__init__([xp.Control("dt", dt, xp.grid(0.01, 1.0, per_decade=20),
-                                     tooltip="time step (log)")], figsize=(10.0, 4.0))
+        super().__init__([xp.Control("dt", dt, xp.grid(0.01, 1.0, per_decade=20))], (10.0, 4.0))
         ax_x, ax_e = self.figure.subplots(1, 2)
         ax_x.plot(ts := np.linspace(0, t_end, 600), np.cos(ts), "k--", lw=1, label="exact cos t")
         ax_x.set(xlim=(0, t_end), ylim=(-2.5, 2.5), xlabel="t", ylabel="position x")
