@@ -33,7 +33,6 @@ class tangent_explorer(Explorer):
     ``x0``, ``method``; right: the error against h.
     """
 
-
     def __init__(self, f: Callable[[float], float] | None = None, x0: float = 1.0,
                  h: float = 0.5, *, df: Callable[[float], float] | None = None,
                  method: str = "forward", xlim: tuple[float, float] | None = None,
@@ -141,7 +140,6 @@ class lr_explorer(Explorer):
     least-squares objective (``.X``, ``.y``) between raw and standardised features.
     """
 
-
     def __init__(self, objective: Any = None, x0: Any = None, lr: float = 0.05, steps: int = 60,
                  *, lr_range: tuple[float, float] = (1e-3, 1.0),
                  standardize: bool | None = None) -> None:
@@ -174,7 +172,7 @@ class lr_explorer(Explorer):
         ax.grid(alpha=0.3)
         self.ax_loss, self._loss = ax, ax.plot([], [], color="C3", lw=1.6, marker=".", ms=3)[0]
         self._info = ax.text(0.98, 0.97, "", transform=ax.transAxes, ha="right", va="top")
-        self._path = self.ax_f.plot([], [], "-o", color="C3", lw=1, ms=3.5, label="iterates")[0]
+        self._path = self.ax_f.plot([], [], "-o", color="C3", lw=1, ms=3.5)[0]  # the iterates
         self._animate(self._loss, self._info, self._path)
         self.refresh()
 
@@ -230,7 +228,6 @@ class path_explorer(Explorer):
     alone for ``optimizer="sgd", compare=None``; ``compare``: that optimizer's path at the same
     lr, in grey. Converged: ‖∇f‖ ≤ 1e-6. Default objective: a ravine.
     """
-
 
     def __init__(self, objective: Any = None, x0: Any = None, lr: float = 0.5, beta: float = 0.9,
                  optimizer: str = "momentum", steps: int = 250, *, compare: str | None = "sgd",
@@ -300,7 +297,6 @@ class direction_explorer(Explorer):
     Default f = x² + 3y² + xy; ``f.grad`` if it has one, else central differences.
     """
 
-
     def __init__(self, f: Callable | None = None, point: Any = (1.0, 0.5), angle: float = 0.0,
                  *, window: Any = None) -> None:
         f = (lambda p: p[0] ** 2 + 3 * p[1] ** 2 + p[0] * p[1]) if f is None else check.function(
@@ -358,7 +354,6 @@ class motion_explorer(Explorer):
 
     Left x(t) and cos t; right the energy over its start.
     """
-
 
     def __init__(self, dt: float = 0.1, t_end: float = 30.0) -> None:
         t_end = self.t_end = check.number(t_end, "t_end", lo=1.0, hi=1e4)
