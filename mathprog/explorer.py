@@ -176,7 +176,6 @@ class Explorer:
             rows = [c.build(self._on_change) for c in self._controls.values()]
             self._box = W.VBox([*rows, self._image, self._label]).add_class(EXPLORER_CLASS)
             self.refresh()
-            self._warm()
         return self._box
 
     def update(self, **values: Any) -> None:
@@ -236,9 +235,6 @@ class Explorer:
         for a in artists:
             a.set_animated(True)
             self._dynamic.append(a)
-
-    def _warm(self) -> None:
-        """Called once a live widget exists: precompute what a drag will need."""
 
     def _compute(self, values: Mapping[str, Any]) -> str:
         raise NotImplementedError
