@@ -1,9 +1,8 @@
 """The machinery of the explorers in :mod:`mathprog.widgets`: controls, display, fast redraws.
 
 Displayed, an :class:`Explorer` is its live widget when a widget frontend is attached (a Jupyter
-server's kernel, or an open ipywidgets comm), else a static PNG (nbclient, nbval: the notebook
-stores a picture, no widget state); ``MATHPROG_EXPLORERS=live|static`` overrides that (VS Code:
-live). Sliders are SelectionSliders over a grid, so browser and kernel exchange exact indices;
+server's kernel, an open ipywidgets comm; ``MATHPROG_EXPLORERS=live|static`` overrides), else a
+static PNG (nbclient, nbval: no widget state stored). Sliders step over a grid of exact values;
 the static layers are drawn once, as a background.
 """
 
@@ -94,16 +93,14 @@ class Control:
         self.set(self.check(value))
 
     def check(self, value: Any) -> Any:
-        """``value`` if this control can take it (a slider's end rounded within 1e-9 is)."""
+        """``value`` if this control can take it."""
         if self.kind == "choice":
             return check.choice(value, self.name, tuple(self.grid))
         if self.kind == "toggle":
             if not isinstance(value, (bool, np.bool_)):
                 raise TypeError(f"{self.name} must be True or False, got {type(value).__name__}")
             return value
-        lo, hi = self.grid[0], self.grid[-1]
-        v = check.number(value, self.name, lo=lo - 1e-9 * abs(lo), hi=hi + 1e-9 * abs(hi))
-        return min(max(v, lo), hi)
+        return check.number(value, self.name, lo=self.grid[0], hi=self.grid[-1])
 
     def _options(self) -> list[tuple[str, float]]:
         return [(f"{v:.3g}" + (f" = {self.marks[v]}" if v in self.marks else ""), v)
@@ -201,8 +198,7 @@ class Explorer:
             self._backgrounds[self._key] = self._canvas.copy_from_bbox(self.figure.bbox)
         self._canvas.restore_region(self._backgrounds[self._key])
         for a in self._dynamic:
-            if a.get_visible():
-                self.figure.draw_artist(a)
+            self.figure.draw_artist(a)
         if self._box is not None:
             self._image.value = self.png()
             text = html.escape(self.readout)

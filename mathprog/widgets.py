@@ -1,8 +1,6 @@
 """Interactive explorers, one per lesson: tangent (01), direction (03), learning rate (04, 05),
-optimizer paths (04, 07), motion (10). Each is an :class:`~mathprog.explorer.Explorer` named
-as a notebook calls it, ``widgets.lr_explorer(...)`` (``.update(**values)``, ``.readout``,
-``.png()``, ...): live in JupyterLab, a stored PNG of its figure offline (how and why:
-:mod:`mathprog.explorer`).
+optimizer paths (04, 07), motion (10), each an :class:`~mathprog.explorer.Explorer` named as a
+notebook calls it (``widgets.lr_explorer(...)``): live in JupyterLab, a stored PNG offline.
 """
 
 from __future__ import annotations
