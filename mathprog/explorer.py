@@ -232,9 +232,6 @@ class Explorer:
             a.set_animated(True)
             self._dynamic.append(a)
 
-    def _compute(self, values: Mapping[str, Any]) -> str:
-        raise NotImplementedError
-
 
 def contours(ax: Any, f: Callable, window: Any, base: np.ndarray, fstar: float) -> Artist:
     """Log-spaced contours of f − f* over the plane of the first two coordinates of ``base``."""

@@ -223,22 +223,20 @@ class path_explorer(Explorer):
 
     Controls ``lr`` (1e-4 to 3), ``beta`` (momentum, nesterov, adam) and ``optimizer``, or ``lr``
     alone for ``optimizer="sgd", compare=None``; ``compare``: that optimizer's path at the same
-    lr, in grey. Converged: ‖∇f‖ ≤ 1e-6. Default objective: a ravine.
+    lr, in grey. Converged: ‖∇f‖ ≤ 1e-6. The objective (default a ravine) has .grad, .x0, .window.
     """
 
-    def __init__(self, objective: Any = None, x0: Any = None, lr: float = 0.5, beta: float = 0.9,
-                 optimizer: str = "momentum", steps: int = 250, *, compare: str | None = "sgd",
-                 window: Any = None) -> None:
+    def __init__(self, objective: Any = None, lr: float = 0.5, beta: float = 0.9,
+                 optimizer: str = "momentum", steps: int = 250, *,
+                 compare: str | None = "sgd") -> None:
         objective = Ravine(condition_number=50.0) if objective is None else objective
-        check.function(getattr(check.function(objective, "objective"), "grad", None),
-                       "objective.grad")
-        x0 = xp.point(getattr(objective, "x0", None) if x0 is None else x0, "x0", 2)
+        check.has(check.function(objective, "objective"), "objective", "grad", "x0", "window")
+        check.function(objective.grad, "objective.grad")
+        x0, window = xp.point(objective.x0, "objective.x0", 2), objective.window
         names = tuple(optim.OPTIMIZERS)
         self.compare = check.optional(check.choice, compare, "compare", options=names)
         self._fixed = {"optimizer": check.choice(optimizer, "optimizer", names),
                        "beta": check.number(beta, "beta", lo=0.0, hi=0.99)}
-        if (window := getattr(objective, "window", None) if window is None else window) is None:
-            raise ValueError("window is required: the objective has no .window")
         self.objective, self.x0 = objective, x0
         self.steps = check.integer(steps, "steps", 1)
         controls = [xp.Control("lr", lr, xp.grid(1e-4, 3.0, per_decade=50))]
