@@ -76,10 +76,8 @@ def trace(xs: np.ndarray, ys: np.ndarray, xlim: Any, ylim: Any) -> tuple[np.ndar
 
 def grid(lo: float, hi: float, n: int = 0, per_decade: int = 0) -> list[float]:
     """Slider values from lo to hi (``per_decade`` log-spaced or ``n`` even), to 3 digits."""
-    if per_decade:
-        vals = np.geomspace(lo, hi, max(2, round(per_decade * math.log10(hi / lo)) + 1))
-    else:
-        vals = np.linspace(lo, hi, n)
+    vals = (np.geomspace(lo, hi, max(2, round(per_decade * math.log10(hi / lo)) + 1))
+            if per_decade else np.linspace(lo, hi, n))
     return sorted({float(f"{v:.3g}") + 0.0 for v in vals[1:-1]} | {lo, hi})
 
 

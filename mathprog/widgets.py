@@ -232,12 +232,11 @@ class path_explorer(Explorer):
         objective = Ravine(condition_number=50.0) if objective is None else objective
         check.has(check.function(objective, "objective"), "objective", "grad", "x0", "window")
         check.function(objective.grad, "objective.grad")
-        x0, window = xp.point(objective.x0, "objective.x0", 2), objective.window
         names = tuple(optim.OPTIMIZERS)
         self.compare = check.optional(check.choice, compare, "compare", options=names)
         self._fixed = {"optimizer": check.choice(optimizer, "optimizer", names),
                        "beta": check.number(beta, "beta", lo=0.0, hi=0.99)}
-        self.objective, self.x0 = objective, x0
+        self.objective, self.x0 = objective, xp.point(objective.x0, "objective.x0", 2)
         self.steps = check.integer(steps, "steps", 1)
         controls = [xp.Control("lr", lr, xp.grid(1e-4, 3.0, per_decade=50))]
         if (optimizer, compare) != ("sgd", None):  # else plain gradient descent: lr alone
@@ -246,9 +245,9 @@ class path_explorer(Explorer):
         super().__init__(controls, figsize=(6.4, 5.2))
         ax = self.ax = self.figure.add_subplot()
         m = getattr(objective, "minimizer", None)
-        xp.contours(ax, objective, window, np.asarray(x0 if m is None else m, dtype=float),
+        xp.contours(ax, objective, objective.window, np.asarray(self.x0 if m is None else m, float),
                     float(getattr(objective, "minimum", 0.0) or 0.0))
-        ax.plot(*x0, "o", color="black", ms=7, label="start")
+        ax.plot(*self.x0, "o", color="black", ms=7, label="start")
         ax.set(xlabel="x₁", ylabel="x₂", title=str(getattr(objective, "name", "")))
         self._ref = ax.plot([], [], "0.45", lw=1.2, label=compare and f"{compare} (same lr)")[0]
         self._path = ax.plot([], [], "-o", color="C3", lw=1.5, ms=2.5, label="path")[0]
