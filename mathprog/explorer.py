@@ -1,9 +1,8 @@
 """The machinery of the explorers in :mod:`mathprog.widgets`: controls, display, fast redraws.
 
 Displayed, an :class:`Explorer` is its live widget when a widget frontend is attached (a Jupyter
-server's kernel, or an open ipywidgets comm), else a static PNG (nbclient, nbval: the notebook
-stores a picture, no widget state); ``MATHPROG_EXPLORERS=live|static`` overrides that (VS Code:
-live). Sliders are SelectionSliders over a grid, so browser and kernel exchange exact indices;
+server's kernel, an open ipywidgets comm; ``MATHPROG_EXPLORERS=live|static`` overrides), else a
+static PNG (nbclient, nbval: no widget state stored). Sliders step over a grid of exact values;
 the static layers are drawn once, as a background.
 """
 
@@ -31,7 +30,6 @@ from mathprog.plotting import on_points
 __all__ = ["Explorer", "READOUT_CLASS", "FIGURE_CLASS", "EXPLORER_CLASS"]
 READOUT_CLASS, FIGURE_CLASS = "mathprog-readout", "mathprog-figure"
 EXPLORER_CLASS = "mathprog-explorer"
-Window = tuple[tuple[float, float], tuple[float, float]]
 
 
 def fmt(v: float, digits: int = 3) -> str:
@@ -78,10 +76,8 @@ def trace(xs: np.ndarray, ys: np.ndarray, xlim: Any, ylim: Any) -> tuple[np.ndar
 
 def grid(lo: float, hi: float, n: int = 0, per_decade: int = 0) -> list[float]:
     """Slider values from lo to hi (``per_decade`` log-spaced or ``n`` even), to 3 digits."""
-    if per_decade:
-        vals = np.geomspace(lo, hi, max(2, round(per_decade * math.log10(hi / lo)) + 1))
-    else:
-        vals = np.linspace(lo, hi, n)
+    vals = (np.geomspace(lo, hi, max(2, round(per_decade * math.log10(hi / lo)) + 1))
+            if per_decade else np.linspace(lo, hi, n))
     return sorted({float(f"{v:.3g}") + 0.0 for v in vals[1:-1]} | {lo, hi})
 
 
@@ -89,29 +85,27 @@ class Control:
     """A named control: a slider over ``grid``, a ``choice`` menu or a ``toggle`` box."""
 
     def __init__(self, name: str, value: Any, grid: Sequence[Any] = (), kind: str = "slider",
-                 marks: Mapping[float, str] | None = None, tooltip: str = "") -> None:
-        self.name, self.kind, self.tooltip, self.marks = name, kind, tooltip, marks or {}
-        self.grid = sorted(grid) if kind == "slider" else list(grid)
-        self.value, self.widget = self.check(value), None
-        self.grid = sorted({*self.grid, self.value}) if kind == "slider" else self.grid
+                 marks: Mapping[float, str] | None = None) -> None:
+        self.name, self.kind, self.marks, self.widget = name, kind, marks or {}, None
+        self.grid = sorted(set(grid)) if kind == "slider" else list(grid)
+        self.set(self.check(value))
 
     def check(self, value: Any) -> Any:
-        """``value`` if this control can take it (a slider's end rounded within 1e-9 is)."""
+        """``value`` if this control can take it."""
         if self.kind == "choice":
             return check.choice(value, self.name, tuple(self.grid))
         if self.kind == "toggle":
             if not isinstance(value, (bool, np.bool_)):
                 raise TypeError(f"{self.name} must be True or False, got {type(value).__name__}")
             return value
-        lo, hi = self.grid[0], self.grid[-1]
-        v = check.number(value, self.name, lo=lo - 1e-9 * abs(lo), hi=hi + 1e-9 * abs(hi))
-        return min(max(v, lo), hi)
+        return check.number(value, self.name, lo=self.grid[0], hi=self.grid[-1])
 
     def _options(self) -> list[tuple[str, float]]:
         return [(f"{v:.3g}" + (f" = {self.marks[v]}" if v in self.marks else ""), v)
                 for v in self.grid]
 
     def set(self, value: Any) -> None:
+        """Take a checked value; a slider set between its grid points gains that point."""
         self.value, new = value, self.kind == "slider" and value not in self.grid
         self.grid = sorted([*self.grid, value]) if new else self.grid
         if self.widget is not None:
@@ -121,8 +115,7 @@ class Control:
                 self.widget.value = value
 
     def build(self, on_change: Callable) -> W.ValueWidget:
-        kw = dict(value=self.value, description=self.name, tooltip=self.tooltip,
-                  style={"description_width": "80px"})
+        kw = dict(value=self.value, description=self.name, style={"description_width": "80px"})
         if self.kind == "slider":
             w = W.SelectionSlider(options=self._options(), continuous_update=True,
                                   layout={"width": "520px"}, **kw)
@@ -139,12 +132,6 @@ def _live() -> bool:
         return mode == "live"
     return getattr(get_ipython(), "kernel", None) is not None and (
         "JPY_SESSION_NAME" in os.environ or getattr(W.Widget, "_control_comm", None) is not None)
-
-
-class _Box(W.VBox):  # displayed, ``explorer.widget`` follows the explorer's display rule
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.explorer._repr_mimebundle_(**kwargs)
 
 
 class Explorer:
@@ -164,11 +151,6 @@ class Explorer:
         self._holding, self._box, self.readout = False, None, ""
 
     @property
-    def kind(self) -> str:
-        """The explorer's name, as a notebook calls it: "lr_explorer"."""
-        return type(self).__name__
-
-    @property
     def controls(self) -> dict[str, W.ValueWidget]:
         """The control widgets by name (the names ``update`` accepts)."""
         self.widget  # noqa: B018 (builds them)
@@ -184,21 +166,17 @@ class Explorer:
         """Controls, the figure (an ``Image``) and the readout, built on first use."""
         if self._box is None:
             width = f"{self._canvas.get_width_height()[0]}px"  # shown 1:1, never stretched
-            self._image, self._label = W.Image(format="png", layout={"width": width}), W.HTML()
+            self._image = W.Image(format="png", layout={"width": width}).add_class(FIGURE_CLASS)
+            self._label = W.HTML().add_class(READOUT_CLASS)
             rows = [c.build(self._on_change) for c in self._controls.values()]
-            self._box = _Box([*rows, self._image, self._label])
-            self._box.explorer = self
-            self._image.add_class(FIGURE_CLASS)
-            self._label.add_class(READOUT_CLASS)
-            self._box.add_class(EXPLORER_CLASS)
+            self._box = W.VBox([*rows, self._image, self._label]).add_class(EXPLORER_CLASS)
             self.refresh()
-            self._warm()
         return self._box
 
     def update(self, **values: Any) -> None:
         """Set controls by name (a bad name or value: ValueError/TypeError naming it), redraw."""
         if unknown := [name for name in values if name not in self._controls]:
-            raise ValueError(f"{self.kind} has no control {unknown[0]!r}; its controls: "
+            raise ValueError(f"{type(self).__name__} has no control {unknown[0]!r}; its controls: "
                              f"{list(self._controls)}")
         checked = {name: self._controls[name].check(v) for name, v in values.items()}
         self._holding = True  # all checked, now all set, then one redraw
@@ -218,8 +196,7 @@ class Explorer:
             self._backgrounds[self._key] = self._canvas.copy_from_bbox(self.figure.bbox)
         self._canvas.restore_region(self._backgrounds[self._key])
         for a in self._dynamic:
-            if a.get_visible():
-                self.figure.draw_artist(a)
+            self.figure.draw_artist(a)
         if self._box is not None:
             self._image.value = self.png()
             text = html.escape(self.readout)
@@ -235,11 +212,11 @@ class Explorer:
         return out.getvalue()
 
     def __repr__(self) -> str:  # a notebook stores it beside the figure: "lr_explorer: lr = ..."
-        return f"{self.kind}: {self.readout}"
+        return f"{type(self).__name__}: {self.readout}"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> Any:
         if _live():
-            return {**W.VBox._repr_mimebundle_(self.widget), "text/plain": repr(self)}
+            return {**self.widget._repr_mimebundle_(), "text/plain": repr(self)}
         static = self.png(colors=128, optimize=True)  # stored in the notebook: make it small
         return {"image/png": base64.b64encode(static).decode("ascii"), "text/plain": repr(self)}
 
@@ -253,14 +230,8 @@ class Explorer:
             a.set_animated(True)
             self._dynamic.append(a)
 
-    def _warm(self) -> None:
-        """Called once a live widget exists: precompute what a drag will need."""
 
-    def _compute(self, values: Mapping[str, Any]) -> str:
-        raise NotImplementedError
-
-
-def contours(ax: Any, f: Callable, window: Window, base: np.ndarray, fstar: float) -> Artist:
+def contours(ax: Any, f: Callable, window: Any, base: np.ndarray, fstar: float) -> Artist:
     """Log-spaced contours of f − f* over the plane of the first two coordinates of ``base``."""
     (x1, x2), (y1, y2) = window
     X, Y = np.meshgrid(np.linspace(x1, x2, 160), np.linspace(y1, y2, 160))

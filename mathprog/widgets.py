@@ -1,14 +1,11 @@
 """Interactive explorers, one per lesson: tangent (01), direction (03), learning rate (04, 05),
-optimizer paths (04, 07), motion (10). Each is an :class:`~mathprog.explorer.Explorer` named
-as a notebook calls it, ``widgets.lr_explorer(...)`` (``.update(**values)``, ``.readout``,
-``.png()``, ...): live in JupyterLab, a stored PNG of its figure offline (how and why:
-:mod:`mathprog.explorer`).
+optimizer paths (04, 07), motion (10), each an :class:`~mathprog.explorer.Explorer` named as a
+notebook calls it (``widgets.lr_explorer(...)``): live in JupyterLab, a stored PNG offline.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,7 +30,6 @@ class tangent_explorer(Explorer):
     ``x0``, ``method``; right: the error against h.
     """
 
-
     def __init__(self, f: Callable[[float], float] | None = None, x0: float = 1.0,
                  h: float = 0.5, *, df: Callable[[float], float] | None = None,
                  method: str = "forward", xlim: tuple[float, float] | None = None,
@@ -45,11 +41,9 @@ class tangent_explorer(Explorer):
         xlim = self.xlim = (x0 - 3.0, x0 + 3.0) if xlim is None else xp.interval(xlim, "xlim")
         h_range = xp.interval(h_range, "h_range", positive=True)
         self._hs = np.geomspace(*h_range, 160)
-        super().__init__([
-            xp.Control("h", h, xp.grid(*h_range, per_decade=20), tooltip="secant width (log)"),
-            xp.Control("x0", x0, xp.grid(*xlim, n=201), tooltip="point of tangency"),
-            xp.Control("method", method, tuple(_SECANTS), "choice", tooltip="formula")],
-            figsize=(10.0, 4.0))
+        super().__init__([xp.Control("h", h, xp.grid(*h_range, per_decade=20)),
+                          xp.Control("x0", x0, xp.grid(*xlim, n=201)),
+                          xp.Control("method", method, tuple(_SECANTS), "choice")], (10.0, 4.0))
         ax, e = self.figure.subplots(1, 2, width_ratios=[1.25, 1.0])
         ys = xp.on_points(f, xs := np.linspace(*xlim, 400))
         lo, hi, pad = np.nanmin(ys), np.nanmax(ys), 0.12 * (np.nanmax(ys) - np.nanmin(ys) or 1.0)
@@ -143,7 +137,6 @@ class lr_explorer(Explorer):
     least-squares objective (``.X``, ``.y``) between raw and standardised features.
     """
 
-
     def __init__(self, objective: Any = None, x0: Any = None, lr: float = 0.05, steps: int = 60,
                  *, lr_range: tuple[float, float] = (1e-3, 1.0),
                  standardize: bool | None = None) -> None:
@@ -162,10 +155,9 @@ class lr_explorer(Explorer):
         marks = {k: v for key, r in self.runs.items() for k, v in r.marks(" raw" * (key is False))
                  .items() if lr_range[0] <= k <= lr_range[1]}  # on the slider, exactly
         grid = xp.grid(*lr_range, per_decade=50) + list(marks)
-        controls = [xp.Control("lr", lr, grid, marks=marks, tooltip="learning rate η")]
+        controls = [xp.Control("lr", lr, grid, marks=marks)]
         if None not in self.runs:
-            controls.append(xp.Control("standardize", standardize, (False, True), "toggle",
-                                       tooltip="features scaled to mean 0, standard deviation 1"))
+            controls.append(xp.Control("standardize", standardize, (False, True), "toggle"))
         super().__init__(controls, figsize=(10.0, 4.0))
         self.ax_f, ax = self.figure.subplots(1, 2, width_ratios=[1.2, 1.0])
         run = next(iter(self.runs.values()))
@@ -177,7 +169,7 @@ class lr_explorer(Explorer):
         ax.grid(alpha=0.3)
         self.ax_loss, self._loss = ax, ax.plot([], [], color="C3", lw=1.6, marker=".", ms=3)[0]
         self._info = ax.text(0.98, 0.97, "", transform=ax.transAxes, ha="right", va="top")
-        self._path = self.ax_f.plot([], [], "-o", color="C3", lw=1, ms=3.5, label="iterates")[0]
+        self._path = self.ax_f.plot([], [], "-o", color="C3", lw=1, ms=3.5)[0]  # the iterates
         self._animate(self._loss, self._info, self._path)
         self.refresh()
 
@@ -231,36 +223,31 @@ class path_explorer(Explorer):
 
     Controls ``lr`` (1e-4 to 3), ``beta`` (momentum, nesterov, adam) and ``optimizer``, or ``lr``
     alone for ``optimizer="sgd", compare=None``; ``compare``: that optimizer's path at the same
-    lr, in grey. Converged: ‖∇f‖ ≤ 1e-6. Default objective: a ravine.
+    lr, in grey. Converged: ‖∇f‖ ≤ 1e-6. The objective (default a ravine) has .grad, .x0, .window.
     """
 
-
-    def __init__(self, objective: Any = None, x0: Any = None, lr: float = 0.5, beta: float = 0.9,
-                 optimizer: str = "momentum", steps: int = 250, *, compare: str | None = "sgd",
-                 window: Any = None) -> None:
+    def __init__(self, objective: Any = None, lr: float = 0.5, beta: float = 0.9,
+                 optimizer: str = "momentum", steps: int = 250, *,
+                 compare: str | None = "sgd") -> None:
         objective = Ravine(condition_number=50.0) if objective is None else objective
-        check.function(getattr(check.function(objective, "objective"), "grad", None),
-                       "objective.grad")
-        x0 = xp.point(getattr(objective, "x0", None) if x0 is None else x0, "x0", 2)
+        check.has(check.function(objective, "objective"), "objective", "grad", "x0", "window")
+        check.function(objective.grad, "objective.grad")
         names = tuple(optim.OPTIMIZERS)
         self.compare = check.optional(check.choice, compare, "compare", options=names)
         self._fixed = {"optimizer": check.choice(optimizer, "optimizer", names),
                        "beta": check.number(beta, "beta", lo=0.0, hi=0.99)}
-        if (window := getattr(objective, "window", None) if window is None else window) is None:
-            raise ValueError("window is required: the objective has no .window")
-        self.objective, self.x0, self._cache = objective, x0, {}
+        self.objective, self.x0 = objective, xp.point(objective.x0, "objective.x0", 2)
         self.steps = check.integer(steps, "steps", 1)
-        controls = [xp.Control("lr", lr, xp.grid(1e-4, 3.0, per_decade=50), tooltip="η")]
+        controls = [xp.Control("lr", lr, xp.grid(1e-4, 3.0, per_decade=50))]
         if (optimizer, compare) != ("sgd", None):  # else plain gradient descent: lr alone
-            controls += [xp.Control("beta", beta, xp.grid(0.0, 0.99, n=100),
-                                    tooltip="momentum β (Adam: β1)"),
+            controls += [xp.Control("beta", beta, xp.grid(0.0, 0.99, n=100)),
                          xp.Control("optimizer", optimizer, names, "choice")]
         super().__init__(controls, figsize=(6.4, 5.2))
         ax = self.ax = self.figure.add_subplot()
         m = getattr(objective, "minimizer", None)
-        xp.contours(ax, objective, window, np.asarray(x0 if m is None else m, dtype=float),
+        xp.contours(ax, objective, objective.window, np.asarray(self.x0 if m is None else m, float),
                     float(getattr(objective, "minimum", 0.0) or 0.0))
-        ax.plot(*x0, "o", color="black", ms=7, label="start")
+        ax.plot(*self.x0, "o", color="black", ms=7, label="start")
         ax.set(xlabel="x₁", ylabel="x₂", title=str(getattr(objective, "name", "")))
         self._ref = ax.plot([], [], "0.45", lw=1.2, label=compare and f"{compare} (same lr)")[0]
         self._path = ax.plot([], [], "-o", color="C3", lw=1.5, ms=2.5, label="path")[0]
@@ -270,14 +257,9 @@ class path_explorer(Explorer):
         self.refresh()
 
     def _run(self, name: str, lr: float, beta: float) -> optim.Trajectory:
-        b = beta if name in _USES_BETA else None
-        if (key := (name, lr, b)) not in self._cache:  # deterministic: keep for back and forth
-            if len(self._cache) >= 256:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = optim.minimize(self.objective, self.objective.grad, self.x0,
-                                              optim.make_optimizer(name, lr, beta=b),
-                                              steps=self.steps, tol=1e-6)
-        return self._cache[key]
+        opt = optim.make_optimizer(name, lr, beta=beta if name in _USES_BETA else None)
+        return optim.minimize(self.objective, self.objective.grad, self.x0, opt,
+                              steps=self.steps, tol=1e-6)
 
     def _compute(self, values: Mapping[str, Any]) -> str:
         lr, beta, name = (v := {**self._fixed, **values})["lr"], v["beta"], v["optimizer"]
@@ -309,7 +291,6 @@ class direction_explorer(Explorer):
     Default f = x² + 3y² + xy; ``f.grad`` if it has one, else central differences.
     """
 
-
     def __init__(self, f: Callable | None = None, point: Any = (1.0, 0.5), angle: float = 0.0,
                  *, window: Any = None) -> None:
         f = (lambda p: p[0] ** 2 + 3 * p[1] ** 2 + p[0] * p[1]) if f is None else check.function(
@@ -320,8 +301,7 @@ class direction_explorer(Explorer):
         g, h = getattr(f, "grad", None), 1e-6 * max(1.0, float(np.abs(point).max()))
         self.g = np.asarray(g(point), float).reshape(2) if callable(g) else np.array(
             [(f(point + h * e) - f(point - h * e)) / (2 * h) for e in np.eye(2)])  # central
-        super().__init__([xp.Control("angle", angle, [float(a) for a in range(361)],
-                                     tooltip="θ in degrees: u = (cos θ, sin θ)")], (10.0, 4.2))
+        super().__init__([xp.Control("angle", angle, [float(a) for a in range(361)])], (10.0, 4.2))
         ax, ad = self.figure.subplots(1, 2, width_ratios=[1.0, 1.15])
         xp.contours(ax, f, window, point, 0.0)
         r, gn = 0.25 * (window[0][1] - window[0][0]), float(np.linalg.norm(self.g)) or 1.0
@@ -369,12 +349,10 @@ class motion_explorer(Explorer):
     Left x(t) and cos t; right the energy over its start.
     """
 
-
     def __init__(self, dt: float = 0.1, t_end: float = 30.0) -> None:
         t_end = self.t_end = check.number(t_end, "t_end", lo=1.0, hi=1e4)
         self._cache, self._lines = {}, {}
-        super().__init__([xp.Control("dt", dt, xp.grid(0.01, 1.0, per_decade=20),
-                                     tooltip="time step (log)")], figsize=(10.0, 4.0))
+        super().__init__([xp.Control("dt", dt, xp.grid(0.01, 1.0, per_decade=20))], (10.0, 4.0))
         ax_x, ax_e = self.figure.subplots(1, 2)
         ax_x.plot(ts := np.linspace(0, t_end, 600), np.cos(ts), "k--", lw=1, label="exact cos t")
         ax_x.set(xlim=(0, t_end), ylim=(-2.5, 2.5), xlabel="t", ylabel="position x")
@@ -388,16 +366,11 @@ class motion_explorer(Explorer):
         ax_x.legend(loc="lower left", fontsize="small", ncols=2)
         self.refresh()
 
-    def _warm(self) -> None:  # live: solve every dt in the background, ready for a drag
-        grid = self._controls["dt"].grid[::-1]
-        threading.Thread(target=lambda: [self._solve(dt) for dt in grid], daemon=True).start()
-
-    def _solve(self, dt: float) -> dict[str, tuple[np.ndarray, ...]]:  # small dt: 0.1-0.3 s
-        return self._cache.get(dt) or self._cache.setdefault(dt, _spring(dt, self.t_end))
-
     def _compute(self, values: Mapping[str, Any]) -> str:
-        for name, (t, x, energy) in self._solve(dt := values["dt"]).items():
+        dt = values["dt"]  # solved once per dt (at 0.01: 80 ms), kept for a drag back
+        runs = self._cache.get(dt) or self._cache.setdefault(dt, _spring(dt, self.t_end))
+        for name, (t, x, energy) in runs.items():
             self._lines[name][0].set_data(*xp.trace(t, x, (0, self.t_end), (-2.5, 2.5)))
             self._lines[name][1].set_data(*xp.trace(t, energy / 0.5, (0, self.t_end), (0, 2.5)))
         return f"dt = {fmt(dt)}: energy at t = {fmt(self.t_end)} / starting energy: " + ", ".join(
-            f"{k} {xp.efmt(e[-1] / 0.5)}" for k, (_, _, e) in self._cache[dt].items())
+            f"{k} {xp.efmt(e[-1] / 0.5)}" for k, (_, _, e) in runs.items())

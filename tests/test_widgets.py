@@ -57,7 +57,7 @@ def test_static_form_is_a_png_with_the_kind_first(explorer, monkeypatch):
     monkeypatch.delenv("MATHPROG_EXPLORERS", raising=False)
     bundle = explorer._repr_mimebundle_()
     assert set(bundle) == {"image/png", "text/plain"}  # no widget view: offline shows the PNG
-    assert bundle["text/plain"] == f"{explorer.kind}: {explorer.readout}"
+    assert bundle["text/plain"] == f"{type(explorer).__name__}: {explorer.readout}"
     img = Image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
     assert img.size == explorer.figure.canvas.get_width_height()
     assert len(base64.b64decode(bundle["image/png"])) < 60_000  # notebooks stay small
@@ -67,8 +67,7 @@ def test_live_form_is_the_widget_alone(explorer, monkeypatch):
     monkeypatch.setenv("MATHPROG_EXPLORERS", "live")
     bundle = explorer._repr_mimebundle_()
     assert "image/png" not in bundle and "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["text/plain"].startswith(f"{explorer.kind}: ")
-    assert explorer.widget._repr_mimebundle_()["text/plain"] == bundle["text/plain"]
+    assert bundle["text/plain"].startswith(f"{type(explorer).__name__}: ")
 
 
 def test_no_widget_exists_until_asked_for():
@@ -86,8 +85,9 @@ def test_each_control_changes_readout_and_figure(explorer):
         new = _other(widget, value)
         explorer.update(**{name: new})
         assert explorer.values[name] == new and widget.value == new
-        assert explorer.readout != before_text, f"{explorer.kind}.{name}: readout unchanged"
-        assert explorer.png() != before_png, f"{explorer.kind}.{name}: figure unchanged"
+        where = f"{type(explorer).__name__}.{name}"
+        assert explorer.readout != before_text, f"{where}: readout unchanged"
+        assert explorer.png() != before_png, f"{where}: figure unchanged"
         explorer.update(**{name: value})
         assert explorer.readout == before_text  # the same state draws the same readout
 
