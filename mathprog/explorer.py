@@ -44,16 +44,6 @@ def efmt(v: float) -> str:
     return f"{v:.2g}" if not math.isfinite(v) or v == 0 or 1e-3 <= abs(v) < 1e4 else f"{v:.1e}"
 
 
-def interval(r: Any, name: str, positive: bool = False) -> tuple[float, float]:
-    """A pair of numbers lo < hi (and 0 < lo if ``positive``)."""
-    if not isinstance(r, Sequence) or len(r) != 2:
-        raise TypeError(f"{name} must be a pair (lo, hi), got {r!r}")
-    lo, hi = check.number(r[0], f"{name}[0]"), check.number(r[1], f"{name}[1]")
-    if not (lo < hi and (lo > 0 or not positive)):
-        raise ValueError(f"{name} must satisfy {'0 < ' if positive else ''}lo < hi, got {r!r}")
-    return lo, hi
-
-
 def point(x: Any, name: str, dim: int | None = None) -> np.ndarray:
     """A finite point of shape (n,) (or (dim,)) as a float array."""
     p = check.array(x, name).reshape(-1)  # numbers, finite, not empty

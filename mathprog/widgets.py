@@ -38,8 +38,8 @@ class tangent_explorer(Explorer):
             f, df, label = np.sin, df or np.cos, label or "sin(x)"
         self.f, self.df = check.function(f, "f"), check.optional(check.function, df, "df")
         x0 = check.number(x0, "x0")
-        xlim = self.xlim = (x0 - 3.0, x0 + 3.0) if xlim is None else xp.interval(xlim, "xlim")
-        h_range = xp.interval(h_range, "h_range", positive=True)
+        xlim = self.xlim = (x0 - 3.0, x0 + 3.0) if xlim is None else check.interval(xlim, "xlim")
+        h_range = check.interval(h_range, "h_range", positive=True)
         self._hs = np.geomspace(*h_range, 160)
         super().__init__([xp.Control("h", h, xp.grid(*h_range, per_decade=20)),
                           xp.Control("x0", x0, xp.grid(*xlim, n=201)),
@@ -142,7 +142,7 @@ class lr_explorer(Explorer):
                  standardize: bool | None = None) -> None:
         if objective is None:
             objective, x0 = Quadratic([[10.0]], [0.0]), [2.0] if x0 is None else x0
-        lr_range = xp.interval(lr_range, "lr_range", positive=True)
+        lr_range = check.interval(lr_range, "lr_range", positive=True)
         self.steps, self._layers = check.integer(steps, "steps", 1), {}
         if standardize is None:
             self.runs = {None: _Run(objective, x0)}
@@ -297,7 +297,7 @@ class direction_explorer(Explorer):
             f, "f")
         point = xp.point(point, "point", 2)
         window = window or ((point[0] - 2, point[0] + 2), (point[1] - 2, point[1] + 2))
-        window = (xp.interval(window[0], "window[0]"), xp.interval(window[1], "window[1]"))
+        window = (check.interval(window[0], "window[0]"), check.interval(window[1], "window[1]"))
         g, h = getattr(f, "grad", None), 1e-6 * max(1.0, float(np.abs(point).max()))
         self.g = np.asarray(g(point), float).reshape(2) if callable(g) else np.array(
             [(f(point + h * e) - f(point - h * e)) / (2 * h) for e in np.eye(2)])  # central
