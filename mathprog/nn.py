@@ -24,17 +24,24 @@ __all__ = ["Layer", "Linear", "MSELoss", "ReLU", "Residual", "Sequential", "Sigm
 
 class Layer:
     """Base class: ``params`` are the arrays named in ``_param_names`` (``"W"``; optimizers
-    update them in place), ``grads`` their gradients in the same order (``"dW"``)."""
+    update them in place), then those of its ``named_children()`` (a container's layers, in
+    order); ``grads`` their gradients in the same order (``"dW"``)."""
 
     _param_names: tuple[str, ...] = ()
 
+    def named_children(self) -> list[tuple[Any, Layer]] | None:
+        """``(label, layer)`` of the layers a container holds; None for a plain layer."""
+        return None
+
     @property
     def params(self) -> list[np.ndarray]:
-        return [getattr(self, n) for n in self._param_names]
+        return [getattr(self, n) for n in self._param_names] + [
+            p for _, kid in self.named_children() or () for p in kid.params]
 
     @property
     def grads(self) -> list[np.ndarray]:
-        return [getattr(self, "d" + n) for n in self._param_names]
+        return [getattr(self, "d" + n) for n in self._param_names] + [
+            g for _, kid in self.named_children() or () for g in kid.grads]
 
     def astype(self, dtype: Any) -> Layer:
         """A deep copy whose float arrays (parameters, gradients, caches) are in ``dtype``."""
@@ -162,13 +169,8 @@ class Sequential(Layer):
             grad_out = layer.backward(grad_out)
         return grad_out
 
-    @property
-    def params(self) -> list[np.ndarray]:
-        return [p for layer in self.layers for p in layer.params]
-
-    @property
-    def grads(self) -> list[np.ndarray]:
-        return [g for layer in self.layers for g in layer.grads]
+    def named_children(self) -> list[tuple[Any, Layer]]:
+        return list(enumerate(self.layers))
 
     def __getitem__(self, i: int) -> Layer:
         return self.layers[i]
@@ -193,21 +195,15 @@ class Residual(Layer):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         return grad_out + self.block.backward(grad_out)
 
-    @property
-    def params(self) -> list[np.ndarray]:
-        return list(self.block.params)
-
-    @property
-    def grads(self) -> list[np.ndarray]:
-        return list(self.block.grads)
+    def named_children(self) -> list[tuple[Any, Layer]]:
+        return [("block", self.block)]
 
     def __repr__(self) -> str:
         return f"Residual({self.block!r})"
 
 
 def _leaves(layer: Any, label: str) -> Iterator[tuple[str, Any]]:
-    kids = (enumerate(layer.layers) if isinstance(layer, Sequential) else
-            [("block", layer.block)] if isinstance(layer, Residual) else None)
+    kids = layer.named_children() if isinstance(layer, Layer) else None
     if kids is None:
         yield label or "model", layer
     for k, kid in kids or ():

@@ -200,6 +200,19 @@ def test_linear_layers_walks_into_residual_blocks():
     assert [layer for _, layer in nn.linear_layers(model)] == [model[0], block[0], model[2]]
 
 
+def test_containers_list_their_children_and_concatenate_their_params_in_order():
+    block = nn.Sequential(nn.Linear(4, 4, rng=1), nn.Tanh())
+    res = nn.Residual(block)
+    model = nn.Sequential(nn.Linear(2, 4, rng=0), res, nn.Linear(4, 1, rng=2))
+    assert model.named_children() == [(0, model[0]), (1, res), (2, model[2])]
+    assert res.named_children() == [("block", block)] and nn.ReLU().named_children() is None
+    expected = [model[0].W, model[0].b, block[0].W, block[0].b, model[2].W, model[2].b]
+    assert [id(p) for p in model.params] == [id(p) for p in expected]
+    assert [id(g) for g in model.grads] == [id(getattr(m, "d" + n)) for m, n in zip(
+        [model[0], model[0], block[0], block[0], model[2], model[2]], "WbWbWb", strict=True)]
+    assert [label for label, _ in nn.named_layers(model)] == ["0", "1.block.0", "1.block.1", "2"]
+
+
 def test_astype_returns_converted_copy_and_float32_stays_float32():
     model = nn.mlp([3, 4, 4, 2], activation="tanh", rng=0)
     m32 = model.astype(np.float32)
