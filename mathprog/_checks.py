@@ -24,13 +24,10 @@ def number(value: Any, name: str, *, lo: float = -math.inf, lo_open: bool = Fals
     v = float(value)
     if not (math.isfinite(v) and (v > lo if lo_open else v >= lo) and
             (v < hi if hi_open else v <= hi)):
-        if hi == math.inf:
-            what = ("a finite number" if lo == -math.inf else "a positive finite number"
-                    if (lo, lo_open) == (0, True)
-                    else f"a finite number {'>' if lo_open else '>='} {lo:g}")
-        else:
-            what = f"in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
-        raise ValueError(f"{name} must be {what}, got {value!r}")
+        left = "(" if lo_open or lo == -math.inf else "["
+        right = ")" if hi_open or hi == math.inf else "]"
+        raise ValueError(f"{name} must be a finite number in {left}{lo:g}, {hi:g}{right}, got "
+                         f"{value!r}")
     return v
 
 

@@ -98,9 +98,8 @@ def make_linear(n_samples: int, n_features: int = 1, noise: float = 0.1, seed: i
     return (X, y, w, b) if return_params else (X, y)
 
 
-def make_moons(
-    n_samples: int, noise: float = 0.1, seed: int | None = 0
-) -> tuple[np.ndarray, np.ndarray]:
+def make_moons(n_samples: int, noise: float = 0.1,
+               seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles plus Gaussian ``noise``, rows shuffled.
 
     Returns ``X`` (float64, shape ``(n_samples, 2)``) and the class ``y`` (int64): class 0
@@ -140,9 +139,8 @@ def make_spirals(n_samples: int, n_classes: int = 3, noise: float = 0.2,
     return X[order], y[order]
 
 
-def train_test_split(
-    X: np.ndarray, y: np.ndarray, test_size: float = 0.2, seed: int | None = 0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def train_test_split(X: np.ndarray, y: np.ndarray, test_size: float = 0.2,
+                     seed: int | None = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle the rows and split off ``ceil(test_size * n)`` of them as the test part.
 
     Returns

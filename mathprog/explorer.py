@@ -27,9 +27,7 @@ from PIL import Image as _PIL
 from mathprog import _checks as check
 from mathprog.plotting import on_points
 
-__all__ = ["Explorer", "READOUT_CLASS", "FIGURE_CLASS", "EXPLORER_CLASS"]
-READOUT_CLASS, FIGURE_CLASS = "mathprog-readout", "mathprog-figure"
-EXPLORER_CLASS = "mathprog-explorer"
+__all__ = ["Explorer"]
 
 
 def fmt(v: float, digits: int = 3) -> str:
@@ -153,13 +151,14 @@ class Explorer:
 
     @property
     def widget(self) -> W.VBox:
-        """Controls, the figure (an ``Image``) and the readout, built on first use."""
+        """Controls, the figure (an ``Image``) and the readout, built on first use; their CSS
+        classes (mathprog-explorer, -figure, -readout) are what the browser tests find."""
         if self._box is None:
-            width = f"{self._canvas.get_width_height()[0]}px"  # shown 1:1, never stretched
-            self._image = W.Image(format="png", layout={"width": width}).add_class(FIGURE_CLASS)
-            self._label = W.HTML().add_class(READOUT_CLASS)
+            size = {"width": f"{self._canvas.get_width_height()[0]}px"}  # 1:1, never stretched
+            self._image = W.Image(format="png", layout=size).add_class("mathprog-figure")
+            self._label = W.HTML().add_class("mathprog-readout")
             rows = [c.build(self._on_change) for c in self._controls.values()]
-            self._box = W.VBox([*rows, self._image, self._label]).add_class(EXPLORER_CLASS)
+            self._box = W.VBox([*rows, self._image, self._label]).add_class("mathprog-explorer")
             self.refresh()
         return self._box
 

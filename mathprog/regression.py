@@ -177,7 +177,7 @@ class LeastSquares:
         eig = np.linalg.eigvalsh(self.hessian)
         self.L, self.mu = float(eig[-1]), float(eig[0])
         self.condition_number = self.L / self.mu if self.mu > 0 else math.inf
-        self.minimizer = np.linalg.lstsq(A, self.y, rcond=None)[0]  # as in fit_closed_form
+        self.minimizer = np.append(*fit_closed_form(self.X, self.y))
         self.minimum = self(self.minimizer)
         self.x0 = np.zeros(self.dim)
 
@@ -186,8 +186,7 @@ class LeastSquares:
         if theta.shape[:1] != (self.dim,):
             raise ValueError(f"theta must have shape ({self.dim}, ...), got {theta.shape}")
         if theta.ndim == 1:
-            r = self.X @ theta[:-1] + theta[-1] - self.y
-            return float(r @ r) / self.n
+            return mse(self.X, self.y, theta[:-1], theta[-1])
         # Grid: expand (w - w*)^T H (w - w*) / 2 + L* -- exact for a quadratic, no n x grid.
         delta = theta - self.minimizer.reshape((-1,) + (1,) * (theta.ndim - 1))
         Hd = np.tensordot(self.hessian, delta, axes=1)
@@ -198,5 +197,4 @@ class LeastSquares:
         theta = np.asarray(theta, dtype=np.float64)
         if theta.shape != (self.dim,):
             raise ValueError(f"theta must have shape ({self.dim},), got {theta.shape}")
-        r = self.X @ theta[:-1] + theta[-1] - self.y
-        return np.append((2.0 / self.n) * (self.X.T @ r), 2.0 * float(r.sum()) / self.n)
+        return np.append(*mse_grad(self.X, self.y, theta[:-1], theta[-1]))

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from mathprog import _checks as check
+from mathprog import derivatives, ode, optim, regression
 from mathprog import explorer as xp
-from mathprog import ode, optim, regression
 from mathprog.explorer import Explorer, fmt
 from mathprog.functions import Quadratic, Ravine
 
@@ -298,9 +298,9 @@ class direction_explorer(Explorer):
         point = xp.point(point, "point", 2)
         window = window or ((point[0] - 2, point[0] + 2), (point[1] - 2, point[1] + 2))
         window = (check.interval(window[0], "window[0]"), check.interval(window[1], "window[1]"))
-        g, h = getattr(f, "grad", None), 1e-6 * max(1.0, float(np.abs(point).max()))
-        self.g = np.asarray(g(point), float).reshape(2) if callable(g) else np.array(
-            [(f(point + h * e) - f(point - h * e)) / (2 * h) for e in np.eye(2)])  # central
+        g = getattr(f, "grad", None)
+        self.g = (np.asarray(g(point), float).reshape(2) if callable(g) else
+                  derivatives.gradient(f, point))
         super().__init__([xp.Control("angle", angle, [float(a) for a in range(361)])], (10.0, 4.2))
         ax, ad = self.figure.subplots(1, 2, width_ratios=[1.0, 1.15])
         xp.contours(ax, f, window, point, 0.0)

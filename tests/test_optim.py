@@ -201,7 +201,7 @@ def test_non_number_lr_is_a_type_error(lr):
 ])
 @pytest.mark.parametrize("value", [-0.1, 1.0, 1.5, math.nan])
 def test_decay_rates_outside_0_1_are_value_errors(make, name, value):
-    with pytest.raises(ValueError, match=rf"{name} must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=rf"{name} must be a finite number in \[0, 1\)"):
         make(value)
 
 
